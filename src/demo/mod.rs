@@ -1,0 +1,6 @@
+//! The built-in outage on loopback, and the lab of servers it is made of.
+//!
+//! `lab` holds real servers (DNS, TLS ingress, HTTP app and proxy) bound to loopback, shared by
+//! `warroom demo`, the integration tests and the benchmarks, so that what we show is what we test.
+
+pub mod lab;

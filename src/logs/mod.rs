@@ -1,0 +1,1 @@
+//! The `logs` domain module (being written).

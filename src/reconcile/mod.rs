@@ -1,0 +1,1 @@
+//! The `reconcile` domain module (being written).

@@ -1,0 +1,1 @@
+//! The `runbook` domain module (being written).

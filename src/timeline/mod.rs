@@ -1,0 +1,1 @@
+//! The `timeline` domain module (being written).
