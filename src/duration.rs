@@ -61,6 +61,7 @@ pub fn format_duration(d: Duration) -> String {
     let secs = d.as_secs();
     match secs {
         _ if ms < 1000 => format!("{ms}ms"),
+        0..60 if d.subsec_millis() == 0 => format!("{secs}s"),
         0..60 => format!("{:.1}s", d.as_secs_f64()),
         60..3600 => format!("{}m{:02}s", secs / 60, secs % 60),
         3600..86_400 => format!("{}h{:02}m", secs / 3600, secs % 3600 / 60),

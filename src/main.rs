@@ -6,6 +6,8 @@ use clap::{CommandFactory, Parser};
 use warroom::cli::{Cli, Command};
 use warroom::commands::{self, EXIT_UNKNOWN};
 
+mod logging;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -29,13 +31,16 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> commands::Outcome {
     match cli.command {
-        None => anyhow::bail!("the dashboard is not available in this build yet"),
+        None => {
+            let _guard = logging::init(cli.verbose);
+            commands::dashboard::run(&cli.dashboard)
+        }
         Some(Command::Demo(_)) => anyhow::bail!("the demo is not available in this build yet"),
         Some(Command::Check(args)) => commands::check::run(&args),
         Some(Command::Logs(args)) => commands::logs::run(&args),
         Some(Command::Export(args)) => commands::export::run(&args),
         Some(Command::Reconcile(args)) => commands::reconcile::run(&args),
-        Some(Command::Init(_)) => anyhow::bail!("init is not available in this build yet"),
+        Some(Command::Init(args)) => commands::init::run(&args),
         Some(Command::Themes) => commands::themes::run(),
         Some(Command::Completions(args)) => {
             let mut command = Cli::command();

@@ -4,7 +4,9 @@
 //! code; errors bubble up as `anyhow` with context naming the file or field at fault.
 
 pub mod check;
+pub mod dashboard;
 pub mod export;
+pub mod init;
 pub mod logs;
 pub mod reconcile;
 pub mod themes;

@@ -81,6 +81,19 @@ impl HopStatus {
             HopStatus::Skipped => "skipped",
         }
     }
+
+    /// A glyph that tells the status apart without colour.
+    #[must_use]
+    pub fn glyph(self) -> &'static str {
+        match self {
+            HopStatus::Pending => "…",
+            HopStatus::Ok => "✔",
+            HopStatus::Warn => "▲",
+            HopStatus::Fail => "✖",
+            HopStatus::Blocked => "■",
+            HopStatus::Skipped => "·",
+        }
+    }
 }
 
 /// The verdict for a whole target or one of its addresses.
@@ -106,9 +119,21 @@ impl Verdict {
             Verdict::Fail => "fail",
         }
     }
+
+    /// A glyph that tells the verdict apart without colour.
+    #[must_use]
+    pub fn glyph(self) -> &'static str {
+        match self {
+            Verdict::Pending => "…",
+            Verdict::Ok => "✔",
+            Verdict::Warn => "▲",
+            Verdict::Degraded => "◐",
+            Verdict::Fail => "✖",
+        }
+    }
 }
 
-/// The closed set of reasons a hop can fail or warn. Serialised in SCREAMING_SNAKE_CASE, the form
+/// The closed set of reasons a hop can fail or warn. Serialised in `SCREAMING_SNAKE_CASE`, the form
 /// used in JSON, the timeline and runbook text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
