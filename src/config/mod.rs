@@ -12,7 +12,7 @@ pub mod schema;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use resolve::{ResolvedConfig, resolve};
+pub use resolve::{ResolvedConfig, resolve, resolve_with_env};
 pub use schema::ConfigFile;
 
 /// A configuration problem, located as precisely as the file allows.

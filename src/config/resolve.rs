@@ -29,11 +29,26 @@ pub struct ResolvedConfig {
     pub settings: ProbeSettings,
 }
 
-/// Validates the file and applies the command line on top of it.
+/// Reads an environment variable for an `env:NAME` value.
+pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Validates the file and applies the command line on top of it, reading `env:` values from the
+/// process environment.
 pub fn resolve(
     config: &LoadedConfig,
     args: &ProbeArgs,
     urls: &[String],
+) -> Result<ResolvedConfig, ConfigError> {
+    resolve_with_env(config, args, urls, &|name| std::env::var(name).ok())
+}
+
+/// [`resolve`] with the environment given as a function, so secrets can be tested without
+/// touching the process environment.
+pub fn resolve_with_env(
+    config: &LoadedConfig,
+    args: &ProbeArgs,
+    urls: &[String],
+    env: EnvLookup<'_>,
 ) -> Result<ResolvedConfig, ConfigError> {
     let file = &config.file;
     let timeout = match args.timeout {
@@ -46,7 +61,7 @@ pub fn resolve(
 
     let mut targets = Vec::new();
     for (i, entry) in file.targets.iter().enumerate() {
-        targets.push(target(config, entry, i, timeout, interval)?);
+        targets.push(target(config, entry, i, (timeout, interval), env)?);
     }
     for url in urls {
         let parsed = parse_target_url(url).map_err(|message| ConfigError {
@@ -127,8 +142,8 @@ fn target(
     config: &LoadedConfig,
     entry: &TargetEntry,
     index: usize,
-    timeout: Duration,
-    interval: Duration,
+    (timeout, interval): (Duration, Duration),
+    env: EnvLookup<'_>,
 ) -> Result<TargetSpec, ConfigError> {
     let key = |field: &str| format!("target[{index}].{field}");
     let url = parse_target_url(entry.url.get_ref())
@@ -152,7 +167,7 @@ fn target(
         if hyper::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
             return Err(config.error_at(Some(value.span()), header_key, "not a valid header name"));
         }
-        let value = header_value(value.get_ref())
+        let value = header_value(value.get_ref(), env)
             .map_err(|m| config.error_at(Some(value.span()), header_key, m))?;
         spec.headers.push((name.clone(), value));
     }
@@ -265,11 +280,11 @@ pub fn parse_nameserver(text: &str) -> Result<SocketAddr, String> {
         .map_err(|_| format!("{text:?} is not a nameserver address (ADDR or ADDR:PORT)"))
 }
 
-fn header_value(text: &str) -> Result<HeaderValue, String> {
+fn header_value(text: &str, env: EnvLookup<'_>) -> Result<HeaderValue, String> {
     match text.strip_prefix("env:") {
-        Some(var) => match std::env::var(var) {
-            Ok(value) => Ok(HeaderValue::Secret(Secret::new(value))),
-            Err(_) => Err(format!("environment variable {var} is not set")),
+        Some(var) => match env(var) {
+            Some(value) => Ok(HeaderValue::Secret(Secret::new(value))),
+            None => Err(format!("environment variable {var} is not set")),
         },
         None => Ok(HeaderValue::Plain(text.to_owned())),
     }
