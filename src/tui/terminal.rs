@@ -64,10 +64,15 @@ pub fn restore(mouse: bool) {
     let _ = stdout.flush();
 }
 
+/// Restores the terminal when the UI thread panics. A panic in a worker thread is caught by the
+/// runtime and must not pull the screen from under a dashboard that is still drawing.
 fn install_panic_hook(mouse: bool) {
+    let ui_thread = std::thread::current().id();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore(mouse);
+        if std::thread::current().id() == ui_thread {
+            restore(mouse);
+        }
         previous(info);
     }));
 }

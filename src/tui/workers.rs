@@ -2,6 +2,7 @@
 //! sends typed events to the UI over the bounded channel and never touches the screen.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt as _;
@@ -22,40 +23,53 @@ pub fn spawn_probes(
     let prober = Arc::new(prober);
     let now = Arc::new(Notify::new());
     for spec in targets {
-        let (prober, now, events) = (prober.clone(), now.clone(), events.clone());
-        tokio::spawn(async move {
-            loop {
-                let report = prober.probe_target(&spec).await;
-                if events
-                    .send(AppEvent::Probe(Box::new(report)))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(spec.interval) => {}
-                    () = now.notified() => {}
-                }
-            }
+        let (name, interval) = (spec.name.clone(), spec.interval);
+        let prober = prober.clone();
+        spawn_loop(name, interval, now.clone(), events.clone(), move || {
+            let (prober, spec) = (prober.clone(), spec.clone());
+            async move { AppEvent::Probe(Box::new(prober.probe_target(&spec).await)) }
         });
     }
     for spec in dependencies {
-        let (prober, now, events) = (prober.clone(), now.clone(), events.clone());
-        tokio::spawn(async move {
-            loop {
-                let report = prober.probe_dependency(&spec).await;
-                if events.send(AppEvent::Dependency(report)).await.is_err() {
-                    return;
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(spec.interval) => {}
-                    () = now.notified() => {}
-                }
-            }
+        let (name, interval) = (spec.name.clone(), spec.interval);
+        let prober = prober.clone();
+        spawn_loop(name, interval, now.clone(), events.clone(), move || {
+            let (prober, spec) = (prober.clone(), spec.clone());
+            async move { AppEvent::Dependency(prober.probe_dependency(&spec).await) }
         });
     }
     now
+}
+
+/// Runs `round` every `interval` (or when `now` fires) and sends its event. Each round runs in
+/// its own task: a bug that panics in one probe must not stop the loop, the other probes or the
+/// screen, so the panic is logged and the next round tries again.
+fn spawn_loop<F, Fut>(
+    name: String,
+    interval: Duration,
+    now: Arc<Notify>,
+    events: mpsc::Sender<AppEvent>,
+    round: F,
+) where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = AppEvent> + Send + 'static,
+{
+    tokio::spawn(async move {
+        loop {
+            match tokio::spawn(round()).await {
+                Ok(event) => {
+                    if events.send(event).await.is_err() {
+                        return;
+                    }
+                }
+                Err(err) => tracing::error!(probe = %name, %err, "probe round panicked"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                () = now.notified() => {}
+            }
+        }
+    });
 }
 
 /// Reads the terminal. An error or the end of input means the terminal is gone (an SSH session
