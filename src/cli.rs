@@ -54,7 +54,7 @@ pub enum Command {
 /// Settings shared by every command that probes.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ProbeArgs {
-    /// Configuration file (default: ./warroom.toml, then $XDG_CONFIG_HOME/warroom/config.toml).
+    /// Configuration file (default: `./warroom.toml`, then `$XDG_CONFIG_HOME/warroom/config.toml`).
     #[arg(short = 'c', long = "config", value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
 

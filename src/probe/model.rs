@@ -108,7 +108,7 @@ impl Verdict {
     }
 }
 
-/// The closed set of reasons a hop can fail or warn. Serialised in SCREAMING_SNAKE_CASE, the form
+/// The closed set of reasons a hop can fail or warn. Serialised in `SCREAMING_SNAKE_CASE`, the form
 /// used in JSON, the timeline and runbook text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
