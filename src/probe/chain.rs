@@ -245,6 +245,10 @@ pub(crate) fn blocked_address(ip: IpAddr, https: bool, broken_at: HopId) -> Addr
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a malformed test case should stop the test loudly"
+)]
 mod tests {
     use super::*;
     use crate::probe::model::{Finding, FindingCode, HopDetail};

@@ -409,6 +409,10 @@ pub(crate) fn same_set(left: &[IpAddr], right: &[IpAddr]) -> bool {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a malformed test case should stop the test loudly"
+)]
 mod tests {
     use super::*;
 

@@ -72,6 +72,10 @@ fn list(addresses: &[IpAddr]) -> String {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a malformed test case should stop the test loudly"
+)]
 mod tests {
     use super::*;
     use crate::probe::model::HopStatus;

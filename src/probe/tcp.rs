@@ -121,6 +121,10 @@ pub(crate) fn classify_connect_error(err: &io::Error, peer: SocketAddr) -> Findi
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a malformed test case should stop the test loudly"
+)]
 mod tests {
     use super::*;
 

@@ -201,6 +201,10 @@ fn fqdn(name: &str) -> String {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a malformed test case should stop the test loudly"
+)]
 mod tests {
     use super::*;
     use hickory_proto::op::{OpCode, Query};

@@ -391,6 +391,10 @@ impl AppServer {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a malformed test case should stop the test loudly"
+)]
 mod tests {
     use super::*;
 

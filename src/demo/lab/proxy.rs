@@ -196,6 +196,10 @@ impl ReverseProxy {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a malformed test case should stop the test loudly"
+)]
 mod tests {
     use super::*;
 
