@@ -3,6 +3,14 @@
 //! Every server binds to a loopback address given by the caller (port 0 for a free one), runs
 //! on the current tokio runtime, and stops when its handle is dropped.
 
+pub mod dns;
+pub mod http;
+pub mod proxy;
+pub mod serve;
+pub mod tcp;
+
+pub use serve::LabError;
+
 use std::future::Future;
 use std::pin::Pin;
 
