@@ -5,6 +5,7 @@
 //! timed stream. The first failing hop is the break; the hops behind it are blocked. Workers in
 //! the dashboard and the `check` command both call [`Prober`]; neither knows about sockets.
 
+pub mod cert;
 pub mod model;
 pub mod spec;
 pub mod tls;

@@ -3,6 +3,9 @@
 //! Every server binds to a loopback address given by the caller (port 0 for a free one), runs
 //! on the current tokio runtime, and stops when its handle is dropped.
 
+pub mod pki;
+pub mod tls;
+
 use std::future::Future;
 use std::pin::Pin;
 
