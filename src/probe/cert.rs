@@ -365,3 +365,170 @@ fn der_contents(element: &[u8]) -> &[u8] {
     };
     element.get(header..).unwrap_or(element)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::lab::pki::{LabPki, LeafSpec, Validity};
+    use crate::probe::model::FindingCode as C;
+
+    fn trusting(pki: &LabPki) -> TrustedSubjects {
+        TrustedSubjects::new(vec![parse(&pki.root_der()).subject_raw])
+    }
+
+    fn codes(analysis: &ChainAnalysis) -> Vec<FindingCode> {
+        analysis.findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn chain_checks_find_every_fault_at_once() {
+        let pki = LabPki::new().expect("lab pki");
+        let spec =
+            |names: &[&str], validity| LeafSpec::new(names.iter().copied()).validity(validity);
+        let valid = pki
+            .issue(&spec(&["localhost"], Validity::Valid))
+            .expect("leaf");
+        let expired = pki
+            .issue(&spec(&["localhost"], Validity::Expired { days_ago: 3 }))
+            .expect("leaf");
+        let expired_elsewhere = pki
+            .issue(&spec(&["other.example"], Validity::Expired { days_ago: 3 }))
+            .expect("leaf");
+        let expiring = pki
+            .issue(&spec(&["localhost"], Validity::ExpiringIn { days: 3 }))
+            .expect("leaf");
+        let self_signed = pki
+            .self_signed(&spec(&["localhost"], Validity::Valid))
+            .expect("leaf");
+        let untrusted = pki
+            .issue_untrusted(&spec(&["localhost"], Validity::Valid))
+            .expect("leaf");
+        let mut with_root = valid.full_chain().chain;
+        with_root.push(pki.root_der());
+
+        let cases: Vec<(&str, Vec<CertificateDer<'static>>, u32, Vec<FindingCode>)> = vec![
+            ("full chain", valid.full_chain().chain, 14, vec![]),
+            ("full chain plus the root", with_root, 14, vec![]),
+            (
+                "leaf only",
+                valid.leaf_only().chain,
+                14,
+                vec![C::TlsIncompleteChain],
+            ),
+            (
+                "self-signed",
+                self_signed.full_chain().chain,
+                14,
+                vec![C::TlsSelfSigned],
+            ),
+            (
+                "unknown root",
+                untrusted.full_chain().chain,
+                14,
+                vec![C::TlsUntrustedRoot],
+            ),
+            (
+                "expired",
+                expired.full_chain().chain,
+                14,
+                vec![C::TlsCertExpired],
+            ),
+            (
+                "expired, wrong name, no intermediate",
+                expired_elsewhere.leaf_only().chain,
+                14,
+                vec![C::TlsCertExpired, C::TlsNameMismatch, C::TlsIncompleteChain],
+            ),
+            (
+                "expiring inside the window",
+                expiring.full_chain().chain,
+                14,
+                vec![C::TlsCertExpiring],
+            ),
+            (
+                "expiring outside the window",
+                expiring.full_chain().chain,
+                2,
+                vec![],
+            ),
+            ("nothing sent", vec![], 14, vec![]),
+        ];
+        for (label, chain, warn_days, want) in cases {
+            let analysis =
+                analyse_chain(&chain, "localhost", &trusting(&pki), Utc::now(), warn_days);
+            assert_eq!(codes(&analysis), want, "{label}: {:?}", analysis.findings);
+            assert_eq!(analysis.chain.len(), chain.len(), "{label}");
+        }
+    }
+
+    #[test]
+    fn chain_end_follows_issuers_and_names_the_gap() {
+        let pki = LabPki::new().expect("lab pki");
+        let leaf = pki.issue(&LeafSpec::new(["localhost"])).expect("leaf");
+        let parsed: Vec<ParsedCert> = leaf.leaf_only().chain.iter().map(parse).collect();
+        let end = chain_end(&parsed, &trusting(&pki));
+        assert!(
+            matches!(&end, ChainEnd::MissingIssuer { issuer } if issuer.contains("intermediate")),
+            "{end:?}"
+        );
+        let out_of_order = [leaf.leaf.clone(), pki.root_der(), pki.intermediate_der()];
+        let parsed: Vec<ParsedCert> = out_of_order.iter().map(parse).collect();
+        assert_eq!(chain_end(&parsed, &trusting(&pki)), ChainEnd::Anchored);
+        assert_eq!(chain_end(&[], &trusting(&pki)), ChainEnd::Unreadable);
+    }
+
+    #[test]
+    fn names_match_like_webpki() {
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        let cases: [(&str, &[&str], &[IpAddr], bool); 9] = [
+            ("localhost", &["localhost"], &[], true),
+            ("LOCALHOST.", &["localhost"], &[], true),
+            ("a.example.com", &["*.example.com"], &[], true),
+            ("example.com", &["*.example.com"], &[], false),
+            ("a.b.example.com", &["*.example.com"], &[], false),
+            ("localhost", &["other.example"], &[], false),
+            ("127.0.0.1", &[], &[ip("127.0.0.1")], true),
+            ("127.0.0.1", &["127.0.0.1"], &[], false),
+            ("[::1]", &[], &[ip("::1")], true),
+        ];
+        for (name, dns, ips, want) in cases {
+            let dns: Vec<String> = dns.iter().map(ToString::to_string).collect();
+            assert_eq!(
+                name_matches(name, &dns, ips),
+                want,
+                "{name} vs {dns:?} {ips:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn spans_read_in_the_largest_sensible_unit() {
+        let cases = [
+            (TimeDelta::days(3) + TimeDelta::hours(1), "3 days"),
+            (TimeDelta::days(1), "24 hours"),
+            (TimeDelta::minutes(90), "90 minutes"),
+            (TimeDelta::minutes(1), "1 minute"),
+            (TimeDelta::seconds(-5), "0 minutes"),
+        ];
+        for (delta, want) in cases {
+            assert_eq!(span(delta), want);
+        }
+    }
+
+    #[test]
+    fn der_contents_skips_short_and_long_headers() {
+        assert_eq!(der_contents(&[0x30, 3, 1, 2, 3]), [1, 2, 3]);
+        let mut long = vec![0x30, 0x81, 0x80];
+        long.extend([7u8; 128]);
+        assert_eq!(der_contents(&long), [7u8; 128]);
+        assert_eq!(der_contents(&[0x30]), [0x30]);
+    }
+
+    #[test]
+    fn unparsable_certificate_still_has_a_fingerprint() {
+        let junk = CertificateDer::from(vec![1u8, 2, 3]);
+        let parsed = parse(&junk);
+        assert_eq!(parsed.summary.sha256, fingerprint(&[1, 2, 3]));
+        assert!(parsed.summary.subject.contains("unparsable"));
+    }
+}

@@ -339,3 +339,56 @@ impl ResolvesClientCert for NoClientCert {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(code: FindingCode) -> Finding {
+        Finding::new(code, "x")
+    }
+
+    #[test]
+    fn verifier_error_is_added_only_when_the_chain_analysis_missed_it() {
+        use FindingCode as C;
+        let cases = [
+            (
+                vec![C::TlsSelfSigned],
+                C::TlsUntrustedRoot,
+                vec![C::TlsSelfSigned],
+            ),
+            (
+                vec![C::TlsCertExpired],
+                C::TlsCertExpired,
+                vec![C::TlsCertExpired],
+            ),
+            (vec![], C::TlsUntrustedRoot, vec![C::TlsUntrustedRoot]),
+            (
+                vec![C::TlsCertExpired],
+                C::TlsNameMismatch,
+                vec![C::TlsCertExpired, C::TlsNameMismatch],
+            ),
+        ];
+        for (from_chain, from_verifier, want) in cases {
+            let merged = merge(
+                from_chain.iter().copied().map(finding).collect(),
+                finding(from_verifier),
+            );
+            let got: Vec<FindingCode> = merged.iter().map(|f| f.code).collect();
+            assert_eq!(got, want, "{from_chain:?} + {from_verifier:?}");
+        }
+    }
+
+    #[test]
+    fn client_builds_with_public_roots_and_rejects_garbage_extra_roots() {
+        assert!(TlsClient::new(&ProbeSettings::default()).is_ok());
+        let settings = ProbeSettings {
+            extra_roots: vec![CertificateDer::from(vec![0u8; 8])],
+            ..ProbeSettings::default()
+        };
+        assert!(matches!(
+            TlsClient::new(&settings),
+            Err(ProbeSetupError::Tls(_))
+        ));
+    }
+}

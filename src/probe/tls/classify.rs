@@ -159,10 +159,10 @@ fn finding_for_certificate_error(err: &CertificateError) -> Finding {
 #[must_use]
 pub fn alert_name(alert: AlertDescription) -> String {
     let number = u8::from(alert);
-    let debug = format!("{alert:?}");
-    if debug.starts_with("Unknown") {
+    if let AlertDescription::Unknown(_) = alert {
         return format!("unknown ({number})");
     }
+    let debug = format!("{alert:?}");
     let mut snake = String::with_capacity(debug.len() + 4);
     for (i, c) in debug.chars().enumerate() {
         if c.is_ascii_uppercase() && i > 0 {
@@ -183,4 +183,183 @@ pub fn is_trust_code(code: FindingCode) -> bool {
             | FindingCode::TlsIncompleteChain
             | FindingCode::TlsUntrustedRoot
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use rustls::{CertificateError as CE, Error as E, PeerIncompatible};
+
+    use super::*;
+    use crate::probe::model::FindingCode as C;
+
+    const NONE: HandshakeFacts = HandshakeFacts {
+        client_cert_requested: false,
+        saw_certificate: false,
+    };
+    const ASKED: HandshakeFacts = HandshakeFacts {
+        client_cert_requested: true,
+        saw_certificate: true,
+    };
+
+    #[test]
+    fn rustls_errors_map_to_their_codes() {
+        let cases = [
+            (
+                E::AlertReceived(AlertDescription::CertificateRequired),
+                NONE,
+                C::TlsClientCertRequired,
+                "certificate_required (116)",
+            ),
+            (
+                E::AlertReceived(AlertDescription::HandshakeFailure),
+                ASKED,
+                C::TlsClientCertRequired,
+                "handshake_failure (40)",
+            ),
+            (
+                E::AlertReceived(AlertDescription::HandshakeFailure),
+                NONE,
+                C::TlsAlert,
+                "handshake_failure (40)",
+            ),
+            (
+                E::AlertReceived(AlertDescription::NoApplicationProtocol),
+                NONE,
+                C::TlsAlert,
+                "no_application_protocol (120)",
+            ),
+            (
+                E::AlertReceived(AlertDescription::UnrecognisedName),
+                ASKED,
+                C::TlsAlert,
+                "unrecognised_name (112)",
+            ),
+            (
+                E::InvalidMessage(InvalidMessage::InvalidContentType),
+                NONE,
+                C::TlsNotTls,
+                "not answer in TLS",
+            ),
+            (
+                E::InvalidMessage(InvalidMessage::UnknownProtocolVersion),
+                NONE,
+                C::TlsNotTls,
+                "plain HTTP",
+            ),
+            (
+                E::InvalidMessage(InvalidMessage::MissingData("x")),
+                NONE,
+                C::TlsAlert,
+                "protocol error",
+            ),
+            (
+                E::InvalidCertificate(CE::Expired),
+                NONE,
+                C::TlsCertExpired,
+                "expired",
+            ),
+            (
+                E::InvalidCertificate(CE::NotValidYet),
+                NONE,
+                C::TlsCertNotYetValid,
+                "not valid yet",
+            ),
+            (
+                E::InvalidCertificate(CE::NotValidForName),
+                NONE,
+                C::TlsNameMismatch,
+                "requested name",
+            ),
+            (
+                E::InvalidCertificate(CE::UnknownIssuer),
+                NONE,
+                C::TlsUntrustedRoot,
+                "unknown issuer",
+            ),
+            (
+                E::InvalidCertificate(CE::BadSignature),
+                NONE,
+                C::TlsUntrustedRoot,
+                "BadSignature",
+            ),
+            (
+                E::PeerIncompatible(PeerIncompatible::Tls12NotOffered),
+                NONE,
+                C::TlsAlert,
+                "no usable TLS",
+            ),
+            (E::NoApplicationProtocol, NONE, C::TlsAlert, "http/1.1"),
+        ];
+        for (err, facts, code, words) in cases {
+            let finding = finding_for_rustls_error(&err, facts);
+            assert_eq!(finding.code, code, "{err:?}");
+            assert!(
+                finding.message.contains(words),
+                "{err:?}: {}",
+                finding.message
+            );
+        }
+    }
+
+    #[test]
+    fn io_errors_are_unwrapped_or_explained() {
+        let alert = || E::AlertReceived(AlertDescription::CertificateRequired);
+        let cases = [
+            (
+                io::Error::new(io::ErrorKind::InvalidData, alert()),
+                NONE,
+                C::TlsClientCertRequired,
+            ),
+            (
+                io::Error::other(io::Error::new(io::ErrorKind::InvalidData, alert())),
+                NONE,
+                C::TlsClientCertRequired,
+            ),
+            (
+                io::Error::from(io::ErrorKind::UnexpectedEof),
+                NONE,
+                C::TlsNotTls,
+            ),
+            (
+                io::Error::from(io::ErrorKind::ConnectionReset),
+                NONE,
+                C::TlsNotTls,
+            ),
+            (
+                io::Error::from(io::ErrorKind::UnexpectedEof),
+                ASKED,
+                C::TlsAlert,
+            ),
+        ];
+        for (err, facts, code) in cases {
+            assert_eq!(finding_for_io_error(&err, facts).code, code, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn only_rustls_errors_count_after_the_handshake() {
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert!(crate::probe::tls::finding_from_post_handshake_error(&reset).is_none());
+        let alert = io::Error::new(
+            io::ErrorKind::InvalidData,
+            E::AlertReceived(AlertDescription::CertificateRequired),
+        );
+        let finding = crate::probe::tls::finding_from_post_handshake_error(&alert);
+        assert_eq!(finding.map(|f| f.code), Some(C::TlsClientCertRequired));
+    }
+
+    #[test]
+    fn alerts_are_named_as_in_the_rfc() {
+        let cases = [
+            (AlertDescription::BadRecordMac, "bad_record_mac (20)"),
+            (
+                AlertDescription::CertificateExpired,
+                "certificate_expired (45)",
+            ),
+            (AlertDescription::Unknown(200), "unknown (200)"),
+        ];
+        for (alert, want) in cases {
+            assert_eq!(alert_name(alert), want);
+        }
+    }
 }
