@@ -371,3 +371,23 @@ async fn lab_server_refuses_to_bind_outside_loopback() {
     );
     assert!(started.await.is_err());
 }
+
+#[tokio::test]
+async fn switching_the_mode_changes_what_new_connections_meet() {
+    let pki = LabPki::new().unwrap();
+    let server = serve(
+        pki.issue(&LeafSpec::new(["localhost"]))
+            .unwrap()
+            .full_chain(),
+        TlsMode::Serve,
+    )
+    .await;
+
+    server.set_mode(&TlsMode::PlainHttp).unwrap();
+    let (plain, _) = probe(&pki, &server, "localhost").await;
+    server.set_mode(&TlsMode::Serve).unwrap();
+    let (healthy, _) = probe(&pki, &server, "localhost").await;
+
+    assert_eq!(codes(&plain), [FindingCode::TlsNotTls]);
+    assert_eq!(healthy.status, HopStatus::Ok);
+}

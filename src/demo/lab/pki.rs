@@ -281,3 +281,66 @@ fn leaf_params(spec: &LeafSpec) -> Result<CertificateParams, PkiError> {
 fn at(unix_s: i64) -> Result<OffsetDateTime, PkiError> {
     OffsetDateTime::from_unix_timestamp(unix_s).map_err(|_| PkiError::Clock)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::cert::parse;
+
+    #[test]
+    fn validity_windows_sit_where_the_scenario_says() {
+        let now = Utc::now();
+        let pki = LabPki::new().expect("lab pki");
+        let cases = [
+            (Validity::Valid, -1, 90),
+            (Validity::Expired { days_ago: 3 }, -93, -3),
+            (Validity::NotYetValid { days_ahead: 2 }, 2, 92),
+            (Validity::ExpiringIn { days: 5 }, -30, 5),
+        ];
+        for (validity, before_days, after_days) in cases {
+            let leaf = pki
+                .issue(&LeafSpec::new(["localhost"]).validity(validity))
+                .expect("leaf");
+            let summary = parse(&leaf.leaf).summary;
+            let days = |t: Option<chrono::DateTime<Utc>>| {
+                (t.expect("validity parsed") - now).num_hours() as f64 / 24.0
+            };
+            let (nb, na) = (days(summary.not_before), days(summary.not_after));
+            assert!(
+                (nb - f64::from(before_days)).abs() < 0.1,
+                "{validity:?}: {nb}"
+            );
+            assert!(
+                (na - f64::from(after_days)).abs() < 0.1,
+                "{validity:?}: {na}"
+            );
+        }
+    }
+
+    #[test]
+    fn chains_have_the_shape_each_scenario_needs() {
+        let pki = LabPki::new().expect("lab pki");
+        let spec = LeafSpec::new(["localhost", "127.0.0.1"]);
+        let issued = pki.issue(&spec).expect("leaf");
+        assert_eq!(issued.full_chain().chain.len(), 2);
+        assert_eq!(issued.leaf_only().chain.len(), 1);
+        assert_eq!(parse(&issued.leaf).summary.sans, ["localhost", "127.0.0.1"]);
+
+        let untrusted = pki.issue_untrusted(&spec).expect("leaf").full_chain().chain;
+        assert!(parse(&untrusted[1]).summary.self_signed);
+        assert_ne!(untrusted[1], pki.root_der());
+
+        let self_signed = pki.self_signed(&spec).expect("leaf").full_chain().chain;
+        assert_eq!(self_signed.len(), 1);
+        assert!(parse(&self_signed[0]).summary.self_signed);
+        assert!(pki.root_pem().starts_with("-----BEGIN CERTIFICATE-----"));
+    }
+
+    #[test]
+    fn the_lab_can_be_shared_between_tasks() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<LabPki>();
+        shareable::<IssuedLeaf>();
+        shareable::<ServerIdentity>();
+    }
+}
