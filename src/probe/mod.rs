@@ -6,6 +6,7 @@
 //! the dashboard and the `check` command both call [`Prober`]; neither knows about sockets.
 
 pub mod attribution;
+pub mod cert;
 mod chain;
 mod dependency;
 mod dns;
@@ -14,8 +15,6 @@ mod ip;
 pub mod model;
 pub mod spec;
 mod tcp;
-// The stub of the TLS hop awaits nothing yet; its real body lives on another branch.
-#[allow(clippy::unused_async)]
 pub mod tls;
 
 use std::collections::HashMap;

@@ -371,6 +371,10 @@ pub struct TlsDetail {
     pub cipher: Option<String>,
     /// The certificates as the server sent them, leaf first.
     pub chain: Vec<CertSummary>,
+    /// The server asked for a client certificate (warroom sends none); explains a rejection
+    /// that a TLS 1.3 server only reports after the handshake.
+    #[serde(default)]
+    pub client_cert_requested: bool,
 }
 
 /// One certificate, in the fields a responder reads.

@@ -5,9 +5,11 @@
 
 pub mod dns;
 pub mod http;
+pub mod pki;
 pub mod proxy;
 pub mod serve;
 pub mod tcp;
+pub mod tls;
 
 pub use serve::LabError;
 
