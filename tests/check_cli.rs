@@ -1,6 +1,11 @@
 //! `warroom check` through the real binary: output shapes and exit codes as monitoring plugins
 //! use them (0 ok, 1 warning, 2 critical, 3 unknown).
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test stops loudly on a broken fixture"
+)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 

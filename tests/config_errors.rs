@@ -1,5 +1,10 @@
 //! Every configuration error names the file, the line and the key, with a fixture per error.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test stops loudly on a broken fixture"
+)]
+
 use std::path::{Path, PathBuf};
 
 use warroom::cli::ProbeArgs;

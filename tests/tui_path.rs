@@ -2,6 +2,11 @@
 //! the shapes the probe engine produces: a healthy target, and a degraded one whose second
 //! address breaks at the ingress with an expired certificate.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test stops loudly on a broken fixture"
+)]
+
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -124,7 +129,7 @@ fn app_with(reports: Vec<TargetReport>, deps: Vec<DependencyReport>) -> App {
         .iter()
         .map(|r| {
             let mut spec = TargetSpec::from_url(r.url.parse().unwrap());
-            spec.name = r.name.clone();
+            spec.name.clone_from(&r.name);
             spec
         })
         .collect();

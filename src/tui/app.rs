@@ -148,12 +148,12 @@ impl App {
                 };
             }
             (Overlay::Help | Overlay::HopDetail { .. }, Action::Close | Action::Open) => {
-                self.overlay = Overlay::None
+                self.overlay = Overlay::None;
             }
             (Overlay::HopDetail { scroll }, Action::Down) => *scroll = scroll.saturating_add(1),
             (Overlay::HopDetail { scroll }, Action::Up) => *scroll = scroll.saturating_sub(1),
             (Overlay::HopDetail { scroll }, Action::PageDown) => {
-                *scroll = scroll.saturating_add(10)
+                *scroll = scroll.saturating_add(10);
             }
             (Overlay::HopDetail { scroll }, Action::PageUp) => *scroll = scroll.saturating_sub(10),
             (_, Action::ProbeNow) => effects.push(Effect::ProbeNow),

@@ -371,6 +371,10 @@ fn nearest_ansi16(r: u8, g: u8, b: u8) -> Color {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test stops loudly on a broken fixture"
+)]
 mod tests {
     use super::*;
 

@@ -41,7 +41,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         Overlay::None => {}
         Overlay::Help => help::render(frame, area, app.focus, theme),
         Overlay::HopDetail { scroll } => {
-            hop_detail::render(frame, area, &app.path, *scroll, app.now, theme)
+            hop_detail::render(frame, area, &app.path, *scroll, app.now, theme);
         }
         Overlay::ConfirmQuit => draw_confirm(frame, area, theme),
     }
