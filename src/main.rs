@@ -35,7 +35,10 @@ fn dispatch(cli: Cli) -> commands::Outcome {
             let _guard = logging::init(cli.verbose);
             commands::dashboard::run(&cli.dashboard)
         }
-        Some(Command::Demo(_)) => anyhow::bail!("the demo is not available in this build yet"),
+        Some(Command::Demo(args)) => {
+            let _guard = logging::init(cli.verbose);
+            commands::demo::run(&args)
+        }
         Some(Command::Check(args)) => commands::check::run(&args),
         Some(Command::Logs(args)) => commands::logs::run(&args),
         Some(Command::Export(args)) => commands::export::run(&args),

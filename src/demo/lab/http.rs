@@ -102,6 +102,10 @@ pub struct AppBehaviour {
     /// Percentage (0 to 100) of requests answered with `failure` instead, spread evenly.
     pub failing_percent: u8,
     pub failure: CannedResponse,
+    /// When set, the failing share closes the connection without answering instead of sending
+    /// `failure`, as a worker process that crashes mid-request does (a proxy in front answers
+    /// 502 for it).
+    pub failure_crashes: bool,
     /// When set, overrides everything above.
     pub hostile: Option<HostileMode>,
 }
@@ -113,6 +117,7 @@ impl Default for AppBehaviour {
             delay: Duration::ZERO,
             failing_percent: 0,
             failure: CannedResponse::app_error(),
+            failure_crashes: false,
             hostile: None,
         }
     }
@@ -198,7 +203,11 @@ impl AppHandler {
             None => {}
         }
         tokio::time::sleep(behaviour.delay).await;
-        let response = if fails(number, behaviour.failing_percent) {
+        let failing = fails(number, behaviour.failing_percent);
+        if failing && behaviour.failure_crashes {
+            return true;
+        }
+        let response = if failing {
             &behaviour.failure
         } else {
             &behaviour.response
