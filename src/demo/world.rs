@@ -95,7 +95,7 @@ impl World {
         let url = format!("https://{DOMAIN}:{}{WEBHOOK_PATH}", self.ingress_port);
         let mut spec =
             TargetSpec::from_url(url::Url::parse(&url).map_err(|e| fail("target URL")(&e))?);
-        spec.name = "webhooks".to_owned();
+        "webhooks".clone_into(&mut spec.name);
         spec.interval = interval;
         spec.timeout = timeout;
         Ok(spec)
@@ -141,7 +141,7 @@ impl World {
 #[must_use]
 pub fn ingress_ips() -> Vec<IpAddr> {
     vec![
-        IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1)),
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)),
     ]
 }
