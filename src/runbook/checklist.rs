@@ -1,0 +1,1 @@
+//! Checklist progress (being written).
