@@ -9,6 +9,7 @@
 pub mod author;
 pub mod change;
 pub mod entry;
+pub mod export;
 pub mod journal;
 pub mod redact;
 pub mod state;
