@@ -8,6 +8,7 @@
 
 pub mod author;
 pub mod change;
+pub mod detect;
 pub mod entry;
 pub mod export;
 pub mod journal;
