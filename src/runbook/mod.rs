@@ -12,6 +12,7 @@
 mod attrs;
 pub mod checklist;
 mod error;
+pub mod evidence;
 mod parse;
 
 use std::fs;
