@@ -12,6 +12,7 @@ pub mod detect;
 pub mod entry;
 pub mod export;
 pub mod journal;
+pub mod notify;
 pub mod redact;
 pub mod state;
 pub mod watch;
