@@ -1,0 +1,425 @@
+//! Detectors: probe reports and log figures in, automatic timeline entries out.
+//!
+//! A hop that starts failing (with its code and message) or recovers (with how long it was
+//! down), a dependency that changes state, a 5xx spike that starts or ends, a log source that
+//! fails: each becomes one entry written as the `warroom` actor. A [`Detector`] remembers the
+//! last state per hop, dependency and log source, and only reports transitions. Flapping is
+//! summarised: at most two entries about one thing (a failure and its recovery) per quiet
+//! period; further transitions within it are counted, not written, and one entry with the
+//! count and the current state follows once the period allows it.
+//! Everything here is pure: no clock, no I/O; times come from the reports.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::entry::{Actor, Entry, EntryKind};
+use crate::duration::format_duration;
+use crate::probe::model::{
+    DependencyReport, Finding, HopId, HopReport, HopStatus, RoundReport, TargetReport, Verdict,
+};
+
+/// Aggregated access-log figures for one window, as the log module hands them to the
+/// detectors. Kept here so that the timeline does not depend on the log parsers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEvidence {
+    /// The source's name (`access.log`, `cmd:journalctl`).
+    pub source: String,
+    pub at: DateTime<Utc>,
+    pub window_s: u64,
+    pub total: u64,
+    /// Requests per status class (`2xx`, `4xx`, `5xx`, ...).
+    pub counts: BTreeMap<String, u64>,
+    /// Share of 5xx responses in the window, 0.0 to 1.0.
+    pub share_5xx: f64,
+}
+
+/// Thresholds of the detectors.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DetectorSettings {
+    /// After an entry about something, further changes of it within this period are counted
+    /// and summarised instead of written one by one.
+    pub flap_quiet: Duration,
+    /// A spike starts when the 5xx share reaches this...
+    pub spike_start_share: f64,
+    /// ...and ends when it falls below this (lower, so that a share hovering at the threshold
+    /// does not start and end a spike every window).
+    pub spike_end_share: f64,
+    /// Windows with fewer requests say nothing about a spike either way.
+    pub spike_min_requests: u64,
+}
+
+impl Default for DetectorSettings {
+    fn default() -> Self {
+        DetectorSettings {
+            flap_quiet: Duration::from_secs(5 * 60),
+            spike_start_share: 0.05,
+            spike_end_share: 0.02,
+            spike_min_requests: 20,
+        }
+    }
+}
+
+/// Entries about one thing allowed per quiet period: a failure and its recovery.
+const ENTRIES_PER_PERIOD: usize = 2;
+
+/// Rate-limits the entries about one thing and counts what it held back.
+#[derive(Debug, Clone, Default)]
+struct Debounce {
+    /// Times of the latest entries, at most [`ENTRIES_PER_PERIOD`].
+    recent: Vec<DateTime<Utc>>,
+    held_back: u32,
+}
+
+impl Debounce {
+    fn quiet(&self, now: DateTime<Utc>, period: Duration) -> bool {
+        let within = |at: &&DateTime<Utc>| (now - **at).to_std().map_or(true, |d| d < period);
+        self.recent.iter().filter(within).count() < ENTRIES_PER_PERIOD
+    }
+
+    fn record(&mut self, now: DateTime<Utc>) -> u32 {
+        self.recent.push(now);
+        if self.recent.len() > ENTRIES_PER_PERIOD {
+            self.recent.remove(0);
+        }
+        std::mem::take(&mut self.held_back)
+    }
+
+    /// A transition happened: `Some(held back before it)` when it may be written now.
+    fn transition(&mut self, now: DateTime<Utc>, period: Duration) -> Option<u32> {
+        if self.quiet(now, period) {
+            Some(self.record(now))
+        } else {
+            self.held_back += 1;
+            None
+        }
+    }
+
+    /// No transition: `Some(count)` when held-back transitions are due for a summary.
+    fn summary_due(&mut self, now: DateTime<Utc>, period: Duration) -> Option<u32> {
+        (self.held_back > 0 && self.quiet(now, period)).then(|| self.record(now))
+    }
+}
+
+/// What one round says about a hop of a target.
+#[derive(Debug, Clone, PartialEq)]
+enum HopSeen {
+    Failing {
+        finding: Option<Finding>,
+        address: Option<String>,
+    },
+    Healthy,
+    /// Pending, blocked by an earlier hop, or skipped: says nothing.
+    Unknown,
+}
+
+#[derive(Debug, Clone, Default)]
+struct HopTrack {
+    failing_since: Option<DateTime<Utc>>,
+    code: Option<String>,
+    debounce: Debounce,
+}
+
+#[derive(Debug, Clone)]
+struct Tracked<T> {
+    state: Option<T>,
+    debounce: Debounce,
+}
+
+impl<T> Default for Tracked<T> {
+    fn default() -> Self {
+        Tracked {
+            state: None,
+            debounce: Debounce::default(),
+        }
+    }
+}
+
+/// Turns successive reports into timeline entries; one per dashboard.
+#[derive(Debug, Clone)]
+pub struct Detector {
+    settings: DetectorSettings,
+    actor: Actor,
+    hops: HashMap<(String, HopId), HopTrack>,
+    dependencies: HashMap<String, Tracked<Verdict>>,
+    spikes: HashMap<String, Tracked<bool>>,
+    failed_sources: HashMap<String, String>,
+}
+
+fn hop_seen(report: &HopReport, address: Option<String>) -> HopSeen {
+    match report.status {
+        HopStatus::Fail => HopSeen::Failing {
+            finding: report.findings.first().cloned(),
+            address,
+        },
+        HopStatus::Ok | HopStatus::Warn => HopSeen::Healthy,
+        HopStatus::Pending | HopStatus::Blocked | HopStatus::Skipped => HopSeen::Unknown,
+    }
+}
+
+/// The hop over all addresses: failing if any address fails there, healthy if any is healthy
+/// and none fails.
+fn target_hop(report: &TargetReport, hop: HopId) -> HopSeen {
+    let per_address = |a: &crate::probe::model::AddressReport| {
+        let hop_report = match hop {
+            HopId::Tcp => &a.hops.tcp,
+            HopId::Tls => &a.hops.tls,
+            _ => &a.hops.http,
+        };
+        hop_seen(hop_report, Some(a.ip.to_string()))
+    };
+    match hop {
+        HopId::Dns => hop_seen(&report.hops.dns, None),
+        HopId::Ip => hop_seen(&report.hops.ip, None),
+        _ => {
+            let seen: Vec<HopSeen> = report.addresses.iter().map(per_address).collect();
+            if let Some(failing) = seen.iter().find(|s| matches!(s, HopSeen::Failing { .. })) {
+                failing.clone()
+            } else if seen.contains(&HopSeen::Healthy) {
+                HopSeen::Healthy
+            } else {
+                HopSeen::Unknown
+            }
+        }
+    }
+}
+
+fn flap_note(flaps: u32, period: Duration) -> String {
+    if flaps == 0 {
+        String::new()
+    } else {
+        format!(
+            " (changed state {flaps} more times in the last {})",
+            format_duration(period)
+        )
+    }
+}
+
+impl Detector {
+    #[must_use]
+    pub fn new(settings: DetectorSettings, actor: Actor) -> Detector {
+        Detector {
+            settings,
+            actor,
+            hops: HashMap::new(),
+            dependencies: HashMap::new(),
+            spikes: HashMap::new(),
+            failed_sources: HashMap::new(),
+        }
+    }
+
+    fn entry(&self, at: DateTime<Utc>, kind: EntryKind, text: String) -> Entry {
+        Entry::new(at, self.actor.clone(), kind, text)
+    }
+
+    /// Entries for every target and dependency of a round.
+    pub fn observe_round(&mut self, round: &RoundReport) -> Vec<Entry> {
+        let mut entries = Vec::new();
+        for target in &round.targets {
+            entries.extend(self.observe_target(target));
+        }
+        for dependency in &round.dependencies {
+            entries.extend(self.observe_dependency(dependency, round.generated_at));
+        }
+        entries
+    }
+
+    /// Entries for hops of one target that started failing, recovered or stopped flapping.
+    pub fn observe_target(&mut self, report: &TargetReport) -> Vec<Entry> {
+        let now = report.probed_at;
+        let period = self.settings.flap_quiet;
+        let mut entries = Vec::new();
+        for hop in HopId::ALL {
+            let seen = target_hop(report, hop);
+            let track = self.hops.entry((report.name.clone(), hop)).or_default();
+            let subject = format!("{} of {}", hop.id(), report.name);
+            let text = match seen {
+                HopSeen::Unknown => None,
+                HopSeen::Failing { finding, address } => {
+                    let code = finding.as_ref().map(|f| f.code.as_str().to_owned());
+                    let changed = track.failing_since.is_none() || track.code != code;
+                    track.failing_since.get_or_insert(now);
+                    track.code.clone_from(&code);
+                    let flaps = if changed {
+                        track.debounce.transition(now, period)
+                    } else {
+                        track.debounce.summary_due(now, period)
+                    };
+                    flaps.map(|flaps| {
+                        let on = address
+                            .as_deref()
+                            .map(|a| format!(" on {a}"))
+                            .unwrap_or_default();
+                        let why = finding
+                            .as_ref()
+                            .map(|f| format!(": {}: {}", f.code.as_str(), f.message))
+                            .unwrap_or_default();
+                        let evidence = json!({
+                            "status": "fail",
+                            "code": code,
+                            "message": finding.as_ref().map(|f| f.message.clone()),
+                            "address": address,
+                            "flaps": flaps,
+                        });
+                        (
+                            format!("{subject} failing{on}{why}{}", flap_note(flaps, period)),
+                            evidence,
+                        )
+                    })
+                }
+                HopSeen::Healthy => {
+                    let was_failing = track.failing_since.take();
+                    track.code = None;
+                    let flaps = if was_failing.is_some() {
+                        track.debounce.transition(now, period)
+                    } else {
+                        track.debounce.summary_due(now, period)
+                    };
+                    flaps.map(|flaps| {
+                        let down = was_failing.and_then(|since| (now - since).to_std().ok());
+                        let after = down
+                            .map(|d| format!(" after {}", format_duration(d)))
+                            .unwrap_or_default();
+                        let evidence = json!({
+                            "status": "ok",
+                            "down_s": down.map(|d| d.as_secs()),
+                            "flaps": flaps,
+                        });
+                        (
+                            format!("{subject} recovered{after}{}", flap_note(flaps, period)),
+                            evidence,
+                        )
+                    })
+                }
+            };
+            if let Some((text, evidence)) = text {
+                entries.push(
+                    self.entry(now, EntryKind::Probe, text)
+                        .with_target(report.name.clone())
+                        .with_hop(hop.id())
+                        .with_evidence(evidence),
+                );
+            }
+        }
+        entries
+    }
+
+    /// An entry when a dependency's verdict changes (pending is not a state).
+    pub fn observe_dependency(
+        &mut self,
+        report: &DependencyReport,
+        now: DateTime<Utc>,
+    ) -> Option<Entry> {
+        if report.status == Verdict::Pending {
+            return None;
+        }
+        let period = self.settings.flap_quiet;
+        let track = self.dependencies.entry(report.name.clone()).or_default();
+        let previous = track.state.replace(report.status);
+        let flaps = match previous {
+            // The first verdict is only news when it is bad.
+            None if report.status == Verdict::Ok => return None,
+            Some(previous) if previous == report.status => track.debounce.summary_due(now, period),
+            _ => track.debounce.transition(now, period),
+        }?;
+        let was = previous
+            .map(|p| format!(" (was {})", p.word()))
+            .unwrap_or_default();
+        let why = report
+            .findings
+            .first()
+            .map(|f| format!(": {}: {}", f.code.as_str(), f.message))
+            .unwrap_or_default();
+        let text = format!(
+            "dependency {} {}{was}{why}{}",
+            report.name,
+            report.status.word(),
+            flap_note(flaps, period)
+        );
+        let evidence = json!({
+            "status": report.status.word(),
+            "previous": previous.map(Verdict::word),
+            "findings": report.findings,
+            "detail": report.detail,
+            "flaps": flaps,
+        });
+        Some(
+            self.entry(now, EntryKind::Probe, text)
+                .with_target(report.name.clone())
+                .with_hop(format!("dep:{}", report.name))
+                .with_evidence(evidence),
+        )
+    }
+
+    /// An entry when a 5xx spike starts or ends in a log source.
+    pub fn observe_logs(&mut self, figures: &LogEvidence) -> Option<Entry> {
+        let settings = self.settings;
+        if figures.total < settings.spike_min_requests {
+            return None;
+        }
+        let track = self.spikes.entry(figures.source.clone()).or_default();
+        let spiking = track.state.unwrap_or(false);
+        let now_spiking = if spiking {
+            figures.share_5xx >= settings.spike_end_share
+        } else {
+            figures.share_5xx >= settings.spike_start_share
+        };
+        track.state = Some(now_spiking);
+        let flaps = if now_spiking == spiking {
+            track.debounce.summary_due(figures.at, settings.flap_quiet)
+        } else {
+            track.debounce.transition(figures.at, settings.flap_quiet)
+        }?;
+        let what = if now_spiking { "started" } else { "ended" };
+        let text = format!(
+            "5xx spike {what} in {}: {:.1}% of {} requests in {}s{}",
+            figures.source,
+            figures.share_5xx * 100.0,
+            figures.total,
+            figures.window_s,
+            flap_note(flaps, settings.flap_quiet)
+        );
+        let mut evidence = serde_json::to_value(figures).unwrap_or_default();
+        if let Some(map) = evidence.as_object_mut() {
+            map.insert("flaps".into(), flaps.into());
+        }
+        Some(
+            self.entry(figures.at, EntryKind::Log, text)
+                .with_hop(format!("logs:{}", figures.source))
+                .with_evidence(evidence),
+        )
+    }
+
+    /// An entry the first time a log source fails; repeats of the same error are not news.
+    pub fn log_source_failed(
+        &mut self,
+        source: &str,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Option<Entry> {
+        if self.failed_sources.get(source).is_some_and(|e| e == error) {
+            return None;
+        }
+        self.failed_sources
+            .insert(source.to_owned(), error.to_owned());
+        let text = format!("log source {source} failed: {error}");
+        Some(
+            self.entry(now, EntryKind::Log, text)
+                .with_hop(format!("logs:{source}"))
+                .with_evidence(json!({"source": source, "error": error})),
+        )
+    }
+
+    /// An entry when a failed log source reads again.
+    pub fn log_source_recovered(&mut self, source: &str, now: DateTime<Utc>) -> Option<Entry> {
+        self.failed_sources.remove(source)?;
+        let text = format!("log source {source} is readable again");
+        Some(
+            self.entry(now, EntryKind::Log, text)
+                .with_hop(format!("logs:{source}")),
+        )
+    }
+}
