@@ -20,8 +20,8 @@ const TEXT_ROWS_PER_CATEGORY: usize = 10;
 
 pub fn run(args: &ReconcileArgs) -> Outcome {
     let profile_name = args.profile.as_deref().unwrap_or("generic");
-    let profile =
-        Profile::load(profile_name).with_context(|| format!("loading profile {profile_name}"))?;
+    // The profile's errors already name the file, line and key.
+    let profile = Profile::load(profile_name)?;
     let options = options(args)?;
 
     let report = reconcile::reconcile(&args.ours, &args.gateway, &profile, &options)

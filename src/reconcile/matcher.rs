@@ -1,9 +1,9 @@
 //! The hash join: each side's rows are folded into a table keyed by event id (or reference and
 //! kind), then every key is put into exactly one [`Category`] by the precedence the issue fixes.
 //!
-//! A table entry is 64 bytes: a key of up to 22 bytes stored inline (longer ones on the heap)
+//! A table entry is 72 bytes: a key of up to 30 bytes stored inline (longer ones on the heap)
 //! and an [`Agg`] of counters, one amount, one time, a currency and a status number. Ten million
-//! distinct keys a side therefore need roughly 1.3 GB each at the hash map's worst load factor.
+//! distinct keys a side therefore need roughly 1.5 GB each at the hash map's worst load factor.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -59,14 +59,14 @@ pub struct Agg {
 /// A key stored inline when short, which is almost always, to save an allocation per key.
 #[derive(Clone, Debug)]
 enum CompactKey {
-    Inline { len: u8, bytes: [u8; 22] },
+    Inline { len: u8, bytes: [u8; 30] },
     Heap(Box<[u8]>),
 }
 
 impl CompactKey {
     fn new(key: &[u8]) -> Self {
-        if key.len() <= 22 {
-            let mut bytes = [0; 22];
+        if key.len() <= 30 {
+            let mut bytes = [0; 30];
             bytes[..key.len()].copy_from_slice(key);
             Self::Inline {
                 len: key.len() as u8,

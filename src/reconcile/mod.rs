@@ -153,7 +153,7 @@ pub struct BadRow {
 /// Why a reconciliation could not run at all (bad rows are not errors; they are reported).
 #[derive(Debug, Error)]
 pub enum ReconcileError {
-    #[error("opening {path}: {source}")]
+    #[error("opening {path}")]
     Open {
         path: PathBuf,
         source: std::io::Error,
@@ -177,7 +177,7 @@ pub enum ReconcileError {
     Profile(#[from] profile::ProfileError),
     #[error("{what}: {message}")]
     Option { what: String, message: String },
-    #[error("writing {path}: {source}")]
+    #[error("writing {path}")]
     Write {
         path: PathBuf,
         source: std::io::Error,

@@ -98,7 +98,7 @@ pub struct Profile {
 pub enum ProfileError {
     #[error("unknown profile {0:?}: use one of {names} or a TOML file", names = BUILT_IN.join(", "))]
     UnknownBuiltIn(String),
-    #[error("reading profile {path}: {source}")]
+    #[error("reading profile {path}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -326,7 +326,7 @@ impl Profile {
 
         profile
             .validate()
-            .map_err(|(key, message)| invalid(None, &key, message))?;
+            .map_err(|(key, message)| invalid(key_span(text, &key), &key, message))?;
         Ok(profile)
     }
 
@@ -358,6 +358,31 @@ impl Profile {
         }
         Ok(())
     }
+}
+
+/// Where `key` (`delimiter` or `ours.kind`) is written, or its table when the key is absent.
+fn key_span(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
+    let (table, name) = key.split_once('.').map_or(("", key), |(t, n)| (t, n));
+    let mut offset = 0;
+    let mut in_table = table.is_empty();
+    let mut table_start = None;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            in_table = trimmed.trim_end() == format!("[{table}]");
+            if in_table {
+                table_start = Some(offset..offset);
+            }
+        } else if in_table
+            && trimmed
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return Some(offset..offset);
+        }
+        offset += line.len();
+    }
+    table_start
 }
 
 fn lower_map(map: HashMap<String, String>) -> HashMap<String, String> {
@@ -450,6 +475,16 @@ Succeeded = "Paid"
     #[test]
     fn toml_errors_name_the_file_line_and_key() {
         let cases = [
+            (
+                "delimiter = \";\"\ndecimal_separator = \";\"\n[ours]\nkey=\"a\"\noccurred_at=\"t\"\n[gateway]\nkey=\"a\"\noccurred_at=\"t\"\n",
+                2,
+                "decimal_separator",
+            ),
+            (
+                "mode = \"transactions\"\n[ours]\nkey=\"a\"\noccurred_at=\"t\"\n[gateway]\nkey=\"a\"\nkind=\"k\"\noccurred_at=\"t\"\n",
+                2,
+                "ours.kind",
+            ),
             (
                 "delimiter = \";;\"\n[ours]\nkey=\"a\"\noccurred_at=\"t\"\n[gateway]\nkey=\"a\"\noccurred_at=\"t\"\n",
                 1,
