@@ -46,13 +46,6 @@ fn pair(name: &str) -> (String, String) {
     )
 }
 
-fn counts(report: &Value) -> Vec<(String, u64)> {
-    let map = report["counts"].as_object().unwrap();
-    map.iter()
-        .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
-        .collect()
-}
-
 const CATEGORY_ORDER: [&str; 10] = [
     "matched",
     "missing_in_ours",

@@ -213,11 +213,15 @@ impl SideTable {
         agg.handled = agg
             .handled
             .saturating_add(u32::from(row.handler != Handler::Failed));
-        agg.mixed_currency |= row.money.is_some() && currency != agg.currency;
+        // In events mode only the applied row is compared, so other deliveries may differ.
+        agg.mixed_currency |=
+            self.mode == Mode::Transactions && row.money.is_some() && currency != agg.currency;
         match self.mode {
             Mode::Events if applied && !agg.chosen_applied => {
                 *agg = Agg {
                     amount,
+                    currency,
+                    has_money: row.money.is_some(),
                     occurred_ms: row.occurred_ms,
                     line,
                     status,
