@@ -268,6 +268,26 @@ pub struct ReconcileArgs {
     /// Write a CSV of the event ids to replay.
     #[arg(long, value_name = "FILE")]
     pub replay_out: Option<PathBuf>,
+
+    /// Margin added on both sides of --from/--to for clock skew, like 5m (default: the profile's).
+    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    pub skew: Option<Duration>,
+
+    /// How long the provider keeps retrying, like 3d (default: the profile's).
+    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    pub retry_horizon: Option<Duration>,
+
+    /// Reference time for the retry horizon (RFC 3339; default: --to, then the clock).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+
+    /// CSV field delimiter, one character (default: the profile's).
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<char>,
+
+    /// Example rows per category in the report; the rest are counted as omitted.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_rows: usize,
 }
 
 #[derive(Debug, Args, Clone)]
