@@ -63,9 +63,12 @@ impl Slot {
         self.forced.or_else(|| self.detector.settled())
     }
 
+    /// Parses with the source's format; a line in another format (a source that mixes JSON
+    /// and text, as `kubectl logs` often does) is still recognised when a built-in parser reads it.
     fn parse<'a>(&mut self, line: &'a [u8]) -> Option<Parsed<'a>> {
         match self.format() {
-            Some(format) => parse::parse_line(format, line, self.custom.as_ref()),
+            Some(format) => parse::parse_line(format, line, self.custom.as_ref())
+                .or_else(|| parse::parse_any(line)),
             None => self.detector.observe(line).1,
         }
     }

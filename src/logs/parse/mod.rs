@@ -199,6 +199,14 @@ pub fn parse_line<'a>(
     }
 }
 
+/// Tries the built-in structured formats in turn (JSON, access log, logfmt).
+#[must_use]
+pub fn parse_any(line: &[u8]) -> Option<Parsed<'_>> {
+    json::parse(line)
+        .or_else(|| combined::parse(line).map(|(parsed, _)| parsed))
+        .or_else(|| logfmt::parse(line))
+}
+
 /// Parses a line that matched no format, looking only for a level word, so that unparsed app
 /// logs are still counted by level.
 #[must_use]
