@@ -28,7 +28,7 @@ fn codes(report: &TargetReport) -> Vec<FindingCode> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_show_as_their_codes_and_mitigations_repair_them() {
-    let world = World::start().await.unwrap();
+    let world = World::start(None).await.unwrap();
     let target = world.target(Duration::from_secs(1), TIMEOUT).unwrap();
     let dependencies = world.dependencies(Duration::from_secs(1), TIMEOUT);
     let prober = Prober::new(world.probe_settings()).unwrap();

@@ -7,6 +7,7 @@ pub mod check;
 pub mod dashboard;
 pub mod demo;
 pub mod export;
+pub mod incident;
 pub mod init;
 pub mod logs;
 pub mod reconcile;

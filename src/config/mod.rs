@@ -8,6 +8,7 @@
 pub mod resolve;
 pub mod sample;
 pub mod schema;
+pub mod sections;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -5,6 +5,8 @@
 //! `world` assembles them into a webhook endpoint; `script` breaks it on a schedule and repairs
 //! it when the matching mitigation is carried out.
 
+pub mod access_log;
 pub mod lab;
 pub mod script;
+pub mod traffic;
 pub mod world;

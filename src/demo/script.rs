@@ -107,10 +107,7 @@ pub async fn apply_fault(world: &Mutex<World>, fault: Fault) -> Result<(), World
             let identity = world.identity(Validity::Expired { days_ago: 3 })?;
             set_second_ingress(&world, identity)?;
         }
-        Fault::BadRelease => {
-            let bad = world.app_bad_release.local_addr();
-            world.proxy.set_upstream(bad);
-        }
+        Fault::BadRelease => world.deploy(true),
         Fault::QueueDown => world.queue.stop(),
     }
     Ok(())
@@ -127,10 +124,7 @@ pub async fn apply_mitigation(
             let identity = world.identity(Validity::Valid)?;
             set_second_ingress(&world, identity)?;
         }
-        Mitigation::RollBack => {
-            let stable = world.app_stable.local_addr();
-            world.proxy.set_upstream(stable);
-        }
+        Mitigation::RollBack => world.deploy(false),
         Mitigation::RestartQueue => world.queue.restart().await?,
     }
     Ok(())

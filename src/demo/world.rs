@@ -7,9 +7,11 @@
 //! the world is dropped.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use crate::demo::access_log::{AccessLog, AccessLogged};
+use crate::demo::lab::ConnectionHandler;
 use crate::demo::lab::dns::DnsServer;
 use crate::demo::lab::http::{AppBehaviour, AppServer};
 use crate::demo::lab::pki::{LabPki, LeafSpec, ServerIdentity, Validity};
@@ -55,10 +57,13 @@ pub struct World {
     pub ingresses: Vec<TlsServer>,
     pub ingress_port: u16,
     pub queue: QueueListener,
+    /// Where the proxy sends requests now, as the access log records it.
+    upstream: Arc<Mutex<SocketAddr>>,
 }
 
 impl World {
-    pub async fn start() -> Result<World, WorldError> {
+    /// Starts every server; with `access_log`, the ingresses log each request they serve.
+    pub async fn start(access_log: Option<Arc<AccessLog>>) -> Result<World, WorldError> {
         let pki = LabPki::new().map_err(|e| fail("certificate authority")(&e))?;
         let any_port = |ip: Ipv4Addr| SocketAddr::new(IpAddr::V4(ip), 0);
 
@@ -70,8 +75,20 @@ impl World {
                 .await
                 .map_err(|e| fail("bad release of the application")(&e))?;
         let proxy = ProxyHandler::new(app_stable.local_addr(), UPSTREAM_TIMEOUT);
+        let upstream = Arc::new(Mutex::new(app_stable.local_addr()));
 
-        let (ingresses, ingress_port) = start_ingresses(&pki, &proxy).await?;
+        let mut handler: Arc<dyn ConnectionHandler> = Arc::new(proxy.clone());
+        if let Some(log) = access_log {
+            let shown = upstream.clone();
+            let describe = Arc::new(move || {
+                shown
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .to_string()
+            });
+            handler = Arc::new(AccessLogged::new(handler, log, describe));
+        }
+        let (ingresses, ingress_port) = start_ingresses(&pki, handler).await?;
         let dns = DnsServer::start(any_port(Ipv4Addr::LOCALHOST))
             .await
             .map_err(|e| fail("nameserver")(&e))?;
@@ -87,7 +104,19 @@ impl World {
             ingresses,
             ingress_port,
             queue,
+            upstream,
         })
+    }
+
+    /// Points the proxy at the bad release or back at the stable one.
+    pub fn deploy(&self, bad_release: bool) {
+        let addr = if bad_release {
+            self.app_bad_release.local_addr()
+        } else {
+            self.app_stable.local_addr()
+        };
+        self.proxy.set_upstream(addr);
+        *self.upstream.lock().unwrap_or_else(PoisonError::into_inner) = addr;
     }
 
     /// The webhook endpoint as the commander would type it.
@@ -159,13 +188,12 @@ fn bad_release_behaviour() -> AppBehaviour {
 /// second address.
 async fn start_ingresses(
     pki: &LabPki,
-    proxy: &ProxyHandler,
+    handler: Arc<dyn ConnectionHandler>,
 ) -> Result<(Vec<TlsServer>, u16), WorldError> {
     let identity = pki
         .issue(&LeafSpec::new([DOMAIN]).validity(Validity::Valid))
         .map_err(|e| fail("certificate")(&e))?
         .full_chain();
-    let handler: Arc<dyn crate::demo::lab::ConnectionHandler> = Arc::new(proxy.clone());
     let ips = ingress_ips();
     let mut last_error = String::new();
     for _ in 0..PORT_ATTEMPTS {

@@ -20,6 +20,7 @@
 
 pub mod aggregate;
 pub mod engine;
+pub mod evidence;
 pub mod frame;
 pub mod histogram;
 pub mod parse;

@@ -1,0 +1,47 @@
+//! The sections of `warroom.toml` that belong to other modules (`[[log]]`, `[reconcile]`):
+//! each is checked by its owner's own schema here, with errors located in the file.
+
+use std::path::PathBuf;
+
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+
+use super::{ConfigError, LoadedConfig};
+use crate::logs::LogSourceConfig;
+use crate::reconcile::summary::ReconcileSection;
+
+/// The `[[log]]` sources, in file order.
+pub fn log_sources(config: &LoadedConfig) -> Result<Vec<LogSourceConfig>, ConfigError> {
+    config
+        .file
+        .logs
+        .iter()
+        .enumerate()
+        .map(|(i, table)| section(config, table, &format!("log[{i}]")))
+        .collect()
+}
+
+/// The `[reconcile]` section, with its file paths made relative to the config file's folder.
+pub fn reconcile_section(
+    config: &LoadedConfig,
+) -> Result<Option<(ReconcileSection, PathBuf)>, ConfigError> {
+    let Some(table) = &config.file.reconcile else {
+        return Ok(None);
+    };
+    let section: ReconcileSection = section(config, table, "reconcile")?;
+    Ok(Some((section, config.base_dir())))
+}
+
+fn section<T: DeserializeOwned>(
+    config: &LoadedConfig,
+    table: &Spanned<toml::Table>,
+    key: &str,
+) -> Result<T, ConfigError> {
+    table
+        .get_ref()
+        .clone()
+        .try_into()
+        .map_err(|err: toml::de::Error| {
+            config.error_at(Some(table.span()), key, err.message().trim())
+        })
+}
