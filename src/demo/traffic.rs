@@ -37,7 +37,7 @@ pub async fn run(
     ingresses: Vec<IpAddr>,
     port: u16,
     speed: f64,
-    seed: u64,
+    rng_seed: u64,
 ) {
     let mut roots = rustls::RootCertStore::empty();
     if roots.add(root).is_err() {
@@ -54,7 +54,7 @@ pub async fn run(
     };
     let config = builder.with_root_certificates(roots).with_no_client_auth();
     let connector = TlsConnector::from(Arc::new(config));
-    let mut rng = StdRng::seed_from_u64(seed);
+    let mut rng = StdRng::seed_from_u64(rng_seed);
     let pause = Duration::from_secs_f64(1.0 / (REQUESTS_PER_SECOND * speed.max(0.01)));
     let total_weight: u32 = PATHS.iter().map(|p| p.2).sum();
     loop {

@@ -153,9 +153,9 @@ impl App {
             AppEvent::Logs(update) => self.on_logs(*update),
             AppEvent::Written(entry) => {
                 self.incident.pending_writes = self.incident.pending_writes.saturating_sub(1);
-                self.on_recorded(*entry)
+                self.on_recorded(&entry)
             }
-            AppEvent::Recorded(entry) => self.on_recorded(*entry),
+            AppEvent::Recorded(entry) => self.on_recorded(&entry),
             AppEvent::JournalFailed(message) => {
                 self.incident.pending_writes = self.incident.pending_writes.saturating_sub(1);
                 self.incident.problem = Some(message);
@@ -203,12 +203,12 @@ impl App {
         (true, self.record_all(entries))
     }
 
-    fn on_recorded(&mut self, entry: Entry) -> Outcome {
+    fn on_recorded(&mut self, entry: &Entry) -> Outcome {
         if entry.kind == crate::timeline::EntryKind::Reconcile {
             self.incident.reconcile.clone_from(&entry.evidence);
         }
         let had_checklist = self.incident.incident.checklist.outline().is_some();
-        let changed = self.incident.incident.apply(&entry);
+        let changed = self.incident.incident.apply(entry);
         if !had_checklist && self.incident.incident.checklist.outline().is_some() {
             // Another responder loaded a runbook into a journal we share.
             let at = self
@@ -293,7 +293,7 @@ impl App {
                 text.pop();
             }
             KeyCode::Enter => {
-                let (purpose, text) = (purpose.clone(), std::mem::take(text));
+                let (purpose, text) = (*purpose, std::mem::take(text));
                 self.overlay = Overlay::None;
                 return self.submit(purpose, &text);
             }
@@ -446,12 +446,12 @@ impl App {
                 };
             }
             (Overlay::Help | Overlay::HopDetail { .. }, Action::Close | Action::Open) => {
-                self.overlay = Overlay::None
+                self.overlay = Overlay::None;
             }
             (Overlay::HopDetail { scroll }, Action::Down) => *scroll = scroll.saturating_add(1),
             (Overlay::HopDetail { scroll }, Action::Up) => *scroll = scroll.saturating_sub(1),
             (Overlay::HopDetail { scroll }, Action::PageDown) => {
-                *scroll = scroll.saturating_add(10)
+                *scroll = scroll.saturating_add(10);
             }
             (Overlay::HopDetail { scroll }, Action::PageUp) => *scroll = scroll.saturating_sub(10),
             (_, Action::ProbeNow) => return (false, vec![Effect::ProbeNow]),

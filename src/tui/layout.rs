@@ -64,7 +64,7 @@ pub fn arrange(area: Rect, present: &[PaneId], focus: PaneId) -> Arrangement {
         ));
         // A pane whose neighbour is absent takes the whole row.
         return Arrangement {
-            panes: widen_lonely(panes, top, bottom),
+            panes: widen_lonely(&panes, top, bottom),
             tabs: None,
         };
     }
@@ -93,7 +93,7 @@ fn stack(area: Rect, slots: &[(PaneId, u16)], has: &dyn Fn(PaneId) -> bool) -> V
         .collect()
 }
 
-fn widen_lonely(panes: Vec<(PaneId, Rect)>, top: Rect, bottom: Rect) -> Vec<(PaneId, Rect)> {
+fn widen_lonely(panes: &[(PaneId, Rect)], top: Rect, bottom: Rect) -> Vec<(PaneId, Rect)> {
     let in_row = |row: Rect| {
         panes
             .iter()
@@ -116,6 +116,10 @@ fn widen_lonely(panes: Vec<(PaneId, Rect)>, top: Rect, bottom: Rect) -> Vec<(Pan
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test stops loudly on a broken fixture"
+)]
 mod tests {
     use super::*;
 

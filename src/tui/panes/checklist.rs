@@ -25,7 +25,7 @@ pub fn render(
 ) {
     let checklist = &view.incident.checklist;
     let Some(outline) = checklist.outline() else {
-        let block = pane_block_with("Checklist".to_owned(), focused, theme);
+        let block = pane_block_with("Checklist", focused, theme);
         frame.render_widget(
             Paragraph::new(Line::styled("no runbook loaded", theme.muted)).block(block),
             area,
@@ -39,7 +39,7 @@ pub fn render(
         total.settled,
         total.total
     );
-    let block = pane_block_with(title, focused, theme);
+    let block = pane_block_with(&title, focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
@@ -134,7 +134,7 @@ fn detail_lines<'a>(view: &IncidentView, round: &RoundReport, theme: &Theme) -> 
     let mut lines = vec![Line::from(vec![
         Span::styled(format!("{} ", step.id), theme.accent),
         Span::styled(
-            format!("{}", progress.state.word()),
+            progress.state.word().to_owned(),
             state_mark(progress.state, theme).1,
         ),
         Span::styled(

@@ -34,7 +34,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, pane: &LogsPane, theme: &Theme,
         "Status codes · {window_label}{}",
         if spike { " · ✖ 5xx SPIKE" } else { "" }
     );
-    let block = pane_block_with(title, focused, theme);
+    let block = pane_block_with(&title, focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(histogram) = &pane.view.histogram else {

@@ -24,7 +24,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, pane: &LogsPane, theme: &Theme,
     if let Some((text, _)) = &pane.text_filter {
         title.push_str(&format!(" · /{}", truncate_to(text, 20)));
     }
-    let block = pane_block_with(title, focused, theme)
+    let block = pane_block_with(&title, focused, theme)
         .title_bottom(Line::styled(footer(pane), theme.muted));
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -53,7 +53,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
             (PaneId::Histogram, Some(logs)) => histogram::render(frame, rect, logs, theme, focused),
             (PaneId::Logs | PaneId::Histogram, None) => {}
             (PaneId::Checklist, _) => {
-                checklist::render(frame, rect, &app.incident, &round, theme, focused)
+                checklist::render(frame, rect, &app.incident, &round, theme, focused);
             }
             (PaneId::Timeline, _) => timeline::render(frame, rect, &app.incident, theme, focused),
         }
@@ -69,7 +69,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         Overlay::ConfirmQuit => draw_confirm(frame, area, theme),
         Overlay::Input { purpose, text } => input::render_input(frame, area, *purpose, text, theme),
         Overlay::Pick { purpose, selected } => {
-            input::render_pick(frame, area, *purpose, *selected, theme)
+            input::render_pick(frame, area, *purpose, *selected, theme);
         }
     }
 }
@@ -175,12 +175,12 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 /// A bordered block titled with the pane's name, highlighted when focused.
 #[must_use]
 pub fn pane_block<'a>(title: &'a str, focused: bool, theme: &Theme) -> Block<'a> {
-    pane_block_with(title.to_owned(), focused, theme)
+    pane_block_with(title, focused, theme)
 }
 
 /// [`pane_block`] with a title made at draw time (counts, filters).
 #[must_use]
-pub fn pane_block_with<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
+pub fn pane_block_with<'a>(title: &str, focused: bool, theme: &Theme) -> Block<'a> {
     let (border, marker) = if focused {
         (theme.border_focused, "▶ ")
     } else {

@@ -27,7 +27,7 @@ pub fn render(
     if !filter.search.is_empty() {
         title.push_str(&format!(" · /{}", truncate_to(&filter.search, 16)));
     }
-    let block = pane_block_with(title, focused, theme);
+    let block = pane_block_with(&title, focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
