@@ -107,6 +107,9 @@ impl Journal {
                 source,
             })?;
         let replay = read_from(&file, path)?;
+        for problem in &replay.problems {
+            tracing::warn!(journal = %path.display(), "journal recovery: {problem}");
+        }
         let seen = replay.entries.iter().map(|e| e.id.clone()).collect();
         let journal = Journal {
             path: path.to_path_buf(),
