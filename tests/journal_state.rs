@@ -238,3 +238,47 @@ fn timeline_filter_by_kind_people_and_text() {
         1
     );
 }
+
+#[test]
+fn startup_records_the_title_and_runbook_once() {
+    let book = runbook::builtin("webhook-outage").expect("built-in");
+    let author = alice();
+    let incident = Incident::new(Some(&book));
+    let first = author.startup_entries(at(10, 0), &incident, Some("Webhooks failing"), Some(&book));
+    assert_eq!(first.len(), 2);
+    let resumed = Incident::from_entries(Some(&book), &first);
+    assert!(
+        author
+            .startup_entries(at(11, 0), &resumed, Some("Other title"), Some(&book))
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_checklist_without_a_given_runbook_follows_the_latest_recorded_one() {
+    let first = runbook::parse("# One\n## S\n- [ ] a <!-- id=a -->\n", "one.md").expect("one");
+    let second = runbook::parse("# Two\n## S\n- [ ] b <!-- id=b -->\n", "two.md").expect("two");
+    let author = alice();
+    let entries = [
+        author.runbook_loaded(at(10, 0), &first),
+        author.runbook_loaded(at(10, 5), &second),
+    ];
+    let replayed = Incident::from_entries(None, &entries);
+    assert_eq!(
+        replayed.checklist.outline().map(|o| o.title.as_str()),
+        Some("Two")
+    );
+    let pinned = Incident::from_entries(Some(&first), &entries);
+    assert_eq!(
+        pinned.checklist.outline().map(|o| o.title.as_str()),
+        Some("One")
+    );
+    assert!(pinned.needs_runbook_entry(&first));
+    assert!(!pinned.needs_runbook_entry(&second));
+}
+
+#[test]
+fn pasted_notes_become_one_line() {
+    let entry = alice().note(at(10, 0), "  line one\nline two\r\n\tthree  ");
+    assert_eq!(entry.text, "line one line two three");
+}

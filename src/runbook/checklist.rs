@@ -106,6 +106,8 @@ pub struct Progress {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Checklist {
     outline: Option<RunbookOutline>,
+    /// Given by the caller (`--runbook`): runbooks recorded in the journal do not replace it.
+    pinned: bool,
     progress: BTreeMap<String, StepProgress>,
 }
 
@@ -119,11 +121,12 @@ static TODO: StepProgress = StepProgress {
 };
 
 impl Checklist {
-    /// A checklist for `outline`; without one it adopts the first runbook recorded in the
-    /// journal it replays.
+    /// A checklist for `outline`, kept whatever the journal records; without one it follows
+    /// the runbook recorded in the journal it replays (the latest, if it was switched).
     #[must_use]
     pub fn new(outline: Option<RunbookOutline>) -> Checklist {
         Checklist {
+            pinned: outline.is_some(),
             outline,
             progress: BTreeMap::new(),
         }
@@ -145,11 +148,11 @@ impl Checklist {
             return false;
         };
         if let Change::Runbook { outline } = change {
-            if self.outline.is_none() {
-                self.outline = Some(outline.clone());
-                return true;
+            if self.pinned {
+                return false;
             }
-            return false;
+            self.outline = Some(outline.clone());
+            return true;
         }
         let Some(step) = entry.refs.step.as_deref() else {
             return false;
