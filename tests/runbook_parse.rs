@@ -38,6 +38,7 @@ fn valid_runbook_is_read_with_sections_steps_attributes_and_commands() {
             "recon",
             "tell-partners",
             "an-ordinary-remark-stays-a-remark",
+            "wrapped",
         ]
     );
 
@@ -86,6 +87,10 @@ fn valid_runbook_is_read_with_sections_steps_attributes_and_commands() {
     assert_eq!(
         book.step("recon").and_then(|s| s.check.clone()),
         Some(CheckBinding::Reconcile)
+    );
+    assert_eq!(
+        book.step("wrapped").and_then(|s| s.kind),
+        Some(StepKind::Comms)
     );
     assert_eq!(
         book.step("tell-partners").and_then(|s| s.kind),

@@ -147,10 +147,8 @@ impl Reader<'_> {
         let Some(item) = self.items.last_mut() else {
             return Ok(());
         };
-        // Attributes belong on the step line itself; a comment further down the item is prose.
-        if item.first_line_done {
-            return Ok(());
-        }
+        // Attributes belong on the step line, but a comment on the item's next line is read
+        // too: people wrap long step lines, and ignoring it silently would lose the step's id.
         let result = parse_attributes(html, &mut item.attrs);
         result.map_err(|problem| self.error(line, problem))
     }
