@@ -96,6 +96,7 @@ impl Journal {
     /// Opens `path` for appending, creating it readable by its owner only, and reads what is
     /// already there.
     pub fn open(path: &Path) -> Result<(Journal, Replay), JournalError> {
+        let existed = path.exists();
         let file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -106,6 +107,12 @@ impl Journal {
                 path: path.to_path_buf(),
                 source,
             })?;
+        if !existed {
+            sync_parent(path).map_err(|source| JournalError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
         let replay = read_from(&file, path)?;
         for problem in &replay.problems {
             tracing::warn!(journal = %path.display(), "journal recovery: {problem}");
@@ -169,6 +176,16 @@ impl Journal {
         }
         (&self.file).write_all(line.as_bytes())
     }
+}
+
+/// Makes a new file's directory entry durable, so that a crash right after the first fsynced
+/// entry cannot lose the whole file.
+fn sync_parent(path: &Path) -> io::Result<()> {
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    File::open(parent)?.sync_all()
 }
 
 /// Reads a journal without opening it for writing (for `warroom export`).

@@ -230,7 +230,8 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
         let mut file = File::create(&temp)?;
         file.write_all(contents)?;
         file.sync_all()?;
-        fs::rename(&temp, path)
+        fs::rename(&temp, path)?;
+        File::open(dir)?.sync_all()
     })();
     if result.is_err() {
         let _ = fs::remove_file(&temp);
