@@ -39,6 +39,12 @@ pub struct StepOutline {
     pub owner: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<CheckBinding>,
+    /// The step's command, shown and copyable in the detail area.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// Further lines of the step.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
 }
 
 impl Runbook {
@@ -62,6 +68,8 @@ impl Runbook {
                             kind: step.kind,
                             owner: step.owner.clone(),
                             check: step.check.clone(),
+                            command: step.command.clone(),
+                            detail: step.detail.clone(),
                         })
                         .collect(),
                 })
