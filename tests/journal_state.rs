@@ -282,3 +282,41 @@ fn pasted_notes_become_one_line() {
     let entry = alice().note(at(10, 0), "  line one\nline two\r\n\tthree  ");
     assert_eq!(entry.text, "line one line two three");
 }
+
+#[test]
+fn two_dashboards_on_one_journal_see_each_others_ticks_within_a_second() {
+    use std::sync::mpsc;
+    use warroom::timeline::{JournalEvent, Watcher};
+
+    let book = runbook::builtin("webhook-outage").expect("built-in");
+    let outline = book.outline();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("shared.jsonl");
+    let (alice_journal, _) = Journal::open(&path).expect("alice opens");
+    let (bob_journal, replay) = Journal::open(&path).expect("bob opens");
+    let mut bobs_view = Incident::from_entries(Some(&book), &replay.entries);
+    let (sender, received) = mpsc::sync_channel(16);
+    let _watcher =
+        Watcher::spawn(&bob_journal, move |event| sender.send(event).is_ok()).expect("watch");
+
+    let tick = alice().tick(Utc::now(), outline.step("renew-certificate").expect("step"));
+    alice_journal.append(&tick).expect("alice ticks");
+    let started = std::time::Instant::now();
+    match received.recv_timeout(Duration::from_secs(1)) {
+        Ok(JournalEvent::Entry(entry)) => assert!(bobs_view.apply(&entry)),
+        other => panic!("bob did not see alice's tick within a second: {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(
+        bobs_view.checklist.progress("renew-certificate").state,
+        StepState::Done
+    );
+    assert_eq!(
+        bobs_view
+            .checklist
+            .progress("renew-certificate")
+            .changed_by
+            .as_deref(),
+        Some("alice")
+    );
+}
