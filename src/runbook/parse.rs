@@ -20,8 +20,6 @@ struct OpenItem {
     first_line_done: bool,
     attrs: Attributes,
     command: Option<String>,
-    /// A nested list started: its items are steps of their own.
-    has_nested_list: bool,
 }
 
 /// Steps before id assignment, with whether the id was given explicitly.
@@ -87,9 +85,9 @@ impl Reader<'_> {
                 ..OpenItem::default()
             }),
             Event::End(TagEnd::Item) => self.end_item()?,
+            // A nested list ends the item's own text; its items are steps of their own.
             Event::Start(Tag::List(_)) => {
                 if let Some(item) = self.items.last_mut() {
-                    item.has_nested_list = true;
                     item.first_line_done = true;
                 }
             }
