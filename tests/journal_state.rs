@@ -143,6 +143,12 @@ fn severity_keeps_its_peak_and_status_updates_reset_the_reminder() {
         ));
     }
     assert_eq!(incident.state.severity, Some(Severity::new(2)));
+    assert_eq!(incident.state.next_severity(true), Severity::WORST);
+    assert_eq!(incident.state.next_severity(false), Severity::new(3));
+    assert_eq!(
+        Incident::default().state.next_severity(true),
+        Severity::new(3)
+    );
     assert_eq!(incident.state.peak_severity, Some(Severity::new(1)));
     assert_eq!(Severity::new(2).raised(), Severity::WORST);
     assert_eq!(Severity::WORST.raised(), Severity::WORST);

@@ -118,6 +118,16 @@ impl IncidentState {
         }
     }
 
+    /// The level `+` (`worse`) or `-` moves to; an incident without one starts at SEV3.
+    #[must_use]
+    pub fn next_severity(&self, worse: bool) -> Severity {
+        match (self.severity, worse) {
+            (None, _) => Severity::new(3),
+            (Some(level), true) => level.raised(),
+            (Some(level), false) => level.lowered(),
+        }
+    }
+
     #[must_use]
     pub fn milestone(&self, milestone: Milestone) -> Option<DateTime<Utc>> {
         self.milestones.get(&milestone).map(|m| m.at)
