@@ -82,6 +82,8 @@ pub struct Replay {
 }
 
 /// An open journal that this process appends to.
+// Known gap: `flock` only excludes processes on one host (and not at all on some network
+// filesystems), so responders sharing a journal must work on the same machine, as on a bastion.
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
