@@ -137,3 +137,11 @@ fn command_writes_the_output_file_atomically_and_reports_torn_lines() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/journal.jsonl"));
 }
+
+#[test]
+fn the_dashboard_export_lands_beside_the_journal() {
+    assert_eq!(
+        export::postmortem_path(Path::new("/srv/2026-03-02-webhooks-failing.jsonl")),
+        PathBuf::from("/srv/2026-03-02-webhooks-failing.postmortem.md")
+    );
+}

@@ -214,3 +214,31 @@ fn watcher_delivers_other_processes_entries_within_a_second_exactly_once() {
     assert_eq!(delivered.iter().cloned().collect::<HashSet<_>>(), expected);
     assert_eq!(delivered.len(), expected.len());
 }
+
+#[test]
+fn threads_sharing_one_journal_never_interleave() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("threads.jsonl");
+    let (journal, _) = Journal::open(&path).expect("open");
+    let journal = std::sync::Arc::new(journal);
+    let padding = "y".repeat(20_000);
+    let workers: Vec<_> = (0..4)
+        .map(|n| {
+            let journal = std::sync::Arc::clone(&journal);
+            let padding = padding.clone();
+            std::thread::spawn(move || {
+                for i in 0..25 {
+                    journal
+                        .append(&note(&format!("{n}-{i} {padding}")))
+                        .expect("append");
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().expect("worker");
+    }
+    let replay = journal::read(&path).expect("read");
+    assert!(replay.problems.is_empty(), "{:?}", replay.problems);
+    assert_eq!(replay.entries.len(), 100);
+}

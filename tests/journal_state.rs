@@ -143,6 +143,12 @@ fn severity_keeps_its_peak_and_status_updates_reset_the_reminder() {
         ));
     }
     assert_eq!(incident.state.severity, Some(Severity::new(2)));
+    assert_eq!(incident.state.next_severity(true), Severity::WORST);
+    assert_eq!(incident.state.next_severity(false), Severity::new(3));
+    assert_eq!(
+        Incident::default().state.next_severity(true),
+        Severity::new(3)
+    );
     assert_eq!(incident.state.peak_severity, Some(Severity::new(1)));
     assert_eq!(Severity::new(2).raised(), Severity::WORST);
     assert_eq!(Severity::WORST.raised(), Severity::WORST);
@@ -236,5 +242,87 @@ fn timeline_filter_by_kind_people_and_text() {
             ..TimelineFilter::default()
         }),
         1
+    );
+}
+
+#[test]
+fn startup_records_the_title_and_runbook_once() {
+    let book = runbook::builtin("webhook-outage").expect("built-in");
+    let author = alice();
+    let incident = Incident::new(Some(&book));
+    let first = author.startup_entries(at(10, 0), &incident, Some("Webhooks failing"), Some(&book));
+    assert_eq!(first.len(), 2);
+    let resumed = Incident::from_entries(Some(&book), &first);
+    assert!(
+        author
+            .startup_entries(at(11, 0), &resumed, Some("Other title"), Some(&book))
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_checklist_without_a_given_runbook_follows_the_latest_recorded_one() {
+    let first = runbook::parse("# One\n## S\n- [ ] a <!-- id=a -->\n", "one.md").expect("one");
+    let second = runbook::parse("# Two\n## S\n- [ ] b <!-- id=b -->\n", "two.md").expect("two");
+    let author = alice();
+    let entries = [
+        author.runbook_loaded(at(10, 0), &first),
+        author.runbook_loaded(at(10, 5), &second),
+    ];
+    let replayed = Incident::from_entries(None, &entries);
+    assert_eq!(
+        replayed.checklist.outline().map(|o| o.title.as_str()),
+        Some("Two")
+    );
+    let pinned = Incident::from_entries(Some(&first), &entries);
+    assert_eq!(
+        pinned.checklist.outline().map(|o| o.title.as_str()),
+        Some("One")
+    );
+    assert!(pinned.needs_runbook_entry(&first));
+    assert!(!pinned.needs_runbook_entry(&second));
+}
+
+#[test]
+fn pasted_notes_become_one_line() {
+    let entry = alice().note(at(10, 0), "  line one\nline two\r\n\tthree  ");
+    assert_eq!(entry.text, "line one line two three");
+}
+
+#[test]
+fn two_dashboards_on_one_journal_see_each_others_ticks_within_a_second() {
+    use std::sync::mpsc;
+    use warroom::timeline::{JournalEvent, Watcher};
+
+    let book = runbook::builtin("webhook-outage").expect("built-in");
+    let outline = book.outline();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("shared.jsonl");
+    let (alice_journal, _) = Journal::open(&path).expect("alice opens");
+    let (bob_journal, replay) = Journal::open(&path).expect("bob opens");
+    let mut bobs_view = Incident::from_entries(Some(&book), &replay.entries);
+    let (sender, received) = mpsc::sync_channel(16);
+    let _watcher =
+        Watcher::spawn(&bob_journal, move |event| sender.send(event).is_ok()).expect("watch");
+
+    let tick = alice().tick(Utc::now(), outline.step("renew-certificate").expect("step"));
+    alice_journal.append(&tick).expect("alice ticks");
+    let started = std::time::Instant::now();
+    match received.recv_timeout(Duration::from_secs(1)) {
+        Ok(JournalEvent::Entry(entry)) => assert!(bobs_view.apply(&entry)),
+        other => panic!("bob did not see alice's tick within a second: {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(
+        bobs_view.checklist.progress("renew-certificate").state,
+        StepState::Done
+    );
+    assert_eq!(
+        bobs_view
+            .checklist
+            .progress("renew-certificate")
+            .changed_by
+            .as_deref(),
+        Some("alice")
     );
 }

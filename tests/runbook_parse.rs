@@ -38,6 +38,7 @@ fn valid_runbook_is_read_with_sections_steps_attributes_and_commands() {
             "recon",
             "tell-partners",
             "an-ordinary-remark-stays-a-remark",
+            "wrapped",
         ]
     );
 
@@ -86,6 +87,10 @@ fn valid_runbook_is_read_with_sections_steps_attributes_and_commands() {
     assert_eq!(
         book.step("recon").and_then(|s| s.check.clone()),
         Some(CheckBinding::Reconcile)
+    );
+    assert_eq!(
+        book.step("wrapped").and_then(|s| s.kind),
+        Some(StepKind::Comms)
     );
     assert_eq!(
         book.step("tell-partners").and_then(|s| s.kind),
@@ -155,7 +160,18 @@ fn every_error_fixture_names_its_file_line_and_problem() {
 #[test]
 fn missing_file_and_unknown_builtin_are_reported() {
     let error = runbook::load("no-such-runbook").expect_err("missing");
-    assert!(error.to_string().contains("no-such-runbook"), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("no-such-runbook") && message.contains("webhook-outage"),
+        "{message}"
+    );
+    let error = runbook::load("missing/runbook.md").expect_err("missing file");
+    assert!(
+        error
+            .to_string()
+            .starts_with("cannot read runbook missing/runbook.md"),
+        "{error}"
+    );
     let error = runbook::builtin("nope").expect_err("unknown");
     assert!(error.to_string().contains("webhook-outage"), "{error}");
 }

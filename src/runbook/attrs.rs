@@ -151,6 +151,8 @@ fn comment_body(html: &str) -> Option<&str> {
 }
 
 /// Reads `id=x owner=y kind=z check=w` (an optional leading `step` word is accepted).
+// Known gap: values cannot contain spaces, even quoted, because tokens are split on blanks;
+// owners and ids are single words in every runbook seen so far.
 pub(super) fn parse_attributes(html: &str, into: &mut Attributes) -> Result<(), Problem> {
     let body = comment_body(html).unwrap_or_default();
     let mut seen: Vec<&str> = Vec::new();

@@ -39,6 +39,12 @@ pub struct StepOutline {
     pub owner: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<CheckBinding>,
+    /// The step's command, shown and copyable in the detail area.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// Further lines of the step.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
 }
 
 impl Runbook {
@@ -62,6 +68,8 @@ impl Runbook {
                             kind: step.kind,
                             owner: step.owner.clone(),
                             check: step.check.clone(),
+                            command: step.command.clone(),
+                            detail: step.detail.clone(),
                         })
                         .collect(),
                 })
@@ -106,6 +114,8 @@ pub struct Progress {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Checklist {
     outline: Option<RunbookOutline>,
+    /// Given by the caller (`--runbook`): runbooks recorded in the journal do not replace it.
+    pinned: bool,
     progress: BTreeMap<String, StepProgress>,
 }
 
@@ -119,11 +129,12 @@ static TODO: StepProgress = StepProgress {
 };
 
 impl Checklist {
-    /// A checklist for `outline`; without one it adopts the first runbook recorded in the
-    /// journal it replays.
+    /// A checklist for `outline`, kept whatever the journal records; without one it follows
+    /// the runbook recorded in the journal it replays (the latest, if it was switched).
     #[must_use]
     pub fn new(outline: Option<RunbookOutline>) -> Checklist {
         Checklist {
+            pinned: outline.is_some(),
             outline,
             progress: BTreeMap::new(),
         }
@@ -145,11 +156,11 @@ impl Checklist {
             return false;
         };
         if let Change::Runbook { outline } = change {
-            if self.outline.is_none() {
-                self.outline = Some(outline.clone());
-                return true;
+            if self.pinned {
+                return false;
             }
-            return false;
+            self.outline = Some(outline.clone());
+            return true;
         }
         let Some(step) = entry.refs.step.as_deref() else {
             return false;

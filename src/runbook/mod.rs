@@ -111,10 +111,15 @@ pub fn builtin(name: &str) -> Result<Runbook, RunbookError> {
 /// Loads `--runbook FILE|NAME`: an existing file wins over a built-in of the same name.
 pub fn load(spec: &str) -> Result<Runbook, RunbookError> {
     let path = Path::new(spec);
-    if path.is_file() || builtin_source(spec).is_none() {
+    if path.is_file() {
         return load_file(path);
     }
-    builtin(spec)
+    // A bare word that is no file was meant as a built-in name: say which ones exist.
+    let looks_like_name = !spec.contains('/') && path.extension().is_none();
+    if builtin_source(spec).is_some() || looks_like_name {
+        return builtin(spec);
+    }
+    load_file(path)
 }
 
 /// Reads and parses a runbook file.

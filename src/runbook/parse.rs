@@ -20,8 +20,6 @@ struct OpenItem {
     first_line_done: bool,
     attrs: Attributes,
     command: Option<String>,
-    /// A nested list started: its items are steps of their own.
-    has_nested_list: bool,
 }
 
 /// Steps before id assignment, with whether the id was given explicitly.
@@ -87,9 +85,9 @@ impl Reader<'_> {
                 ..OpenItem::default()
             }),
             Event::End(TagEnd::Item) => self.end_item()?,
+            // A nested list ends the item's own text; its items are steps of their own.
             Event::Start(Tag::List(_)) => {
                 if let Some(item) = self.items.last_mut() {
-                    item.has_nested_list = true;
                     item.first_line_done = true;
                 }
             }
@@ -139,6 +137,8 @@ impl Reader<'_> {
         }
     }
 
+    // Known gap: an attribute comment split over several lines arrives in pieces and is not
+    // read as attributes; keep each comment on one line.
     fn html(&mut self, html: &str, offset: usize) -> Result<(), RunbookError> {
         if !is_attribute_comment(html) {
             return Ok(());
@@ -147,10 +147,8 @@ impl Reader<'_> {
         let Some(item) = self.items.last_mut() else {
             return Ok(());
         };
-        // Attributes belong on the step line itself; a comment further down the item is prose.
-        if item.first_line_done {
-            return Ok(());
-        }
+        // Attributes belong on the step line, but a comment on the item's next line is read
+        // too: people wrap long step lines, and ignoring it silently would lose the step's id.
         let result = parse_attributes(html, &mut item.attrs);
         result.map_err(|problem| self.error(line, problem))
     }

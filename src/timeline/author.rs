@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::change::{Change, Milestone, Role, Severity, Status, StepState};
 use super::entry::{Actor, Entry, EntryKind};
+use super::state::Incident;
 use crate::runbook::Runbook;
 use crate::runbook::checklist::StepOutline;
 
@@ -50,10 +51,32 @@ impl Author {
             })
     }
 
-    /// A free-text note (`n`).
+    /// A free-text note (`n`). Notes are single lines: a pasted block has its line breaks and
+    /// runs of blanks folded into single spaces.
     #[must_use]
     pub fn note(&self, now: DateTime<Utc>, text: &str) -> Entry {
-        self.entry(now, EntryKind::Note, text.trim().to_owned())
+        let text: Vec<&str> = text.split_whitespace().collect();
+        self.entry(now, EntryKind::Note, text.join(" "))
+    }
+
+    /// What to append when a dashboard starts on `incident` (new or replayed): the title when
+    /// the journal has none, and the runbook when the journal does not record it yet.
+    #[must_use]
+    pub fn startup_entries(
+        &self,
+        now: DateTime<Utc>,
+        incident: &Incident,
+        title: Option<&str>,
+        runbook: Option<&Runbook>,
+    ) -> Vec<Entry> {
+        let mut entries = Vec::new();
+        if let (None, Some(title)) = (&incident.state.title, title) {
+            entries.push(self.open_incident(now, title));
+        }
+        if let Some(runbook) = runbook.filter(|r| incident.needs_runbook_entry(r)) {
+            entries.push(self.runbook_loaded(now, runbook));
+        }
+        entries
     }
 
     /// Moves a step to `state`; `reason` is asked for on skip and welcome on failure.

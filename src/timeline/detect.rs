@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::entry::{Actor, Entry, EntryKind};
 use crate::duration::format_duration;
@@ -121,6 +121,65 @@ struct HopTrack {
     failing_since: Option<DateTime<Utc>>,
     code: Option<String>,
     debounce: Debounce,
+}
+
+impl HopTrack {
+    /// The hop failed this round: the entry's text after the subject, and its evidence, when
+    /// the failure is news (new, or a different code) and the flap budget allows it.
+    fn failing(
+        &mut self,
+        finding: Option<&Finding>,
+        address: Option<&str>,
+        now: DateTime<Utc>,
+        period: Duration,
+    ) -> Option<(String, Value)> {
+        let code = finding.map(|f| f.code.as_str().to_owned());
+        let changed = self.failing_since.is_none() || self.code != code;
+        self.failing_since.get_or_insert(now);
+        self.code.clone_from(&code);
+        let flaps = if changed {
+            self.debounce.transition(now, period)
+        } else {
+            self.debounce.summary_due(now, period)
+        }?;
+        let on = address.map(|a| format!(" on {a}")).unwrap_or_default();
+        let why = finding
+            .map(|f| format!(": {}: {}", f.code.as_str(), f.message))
+            .unwrap_or_default();
+        let evidence = json!({
+            "status": "fail",
+            "code": code,
+            "message": finding.map(|f| f.message.clone()),
+            "address": address,
+            "flaps": flaps,
+        });
+        Some((
+            format!("failing{on}{why}{}", flap_note(flaps, period)),
+            evidence,
+        ))
+    }
+
+    /// The hop answered this round: a recovery entry with the downtime, or a flap summary.
+    fn healthy(&mut self, now: DateTime<Utc>, period: Duration) -> Option<(String, Value)> {
+        let was_failing = self.failing_since.take();
+        self.code = None;
+        let flaps = if was_failing.is_some() {
+            self.debounce.transition(now, period)
+        } else {
+            self.debounce.summary_due(now, period)
+        }?;
+        let down = was_failing.and_then(|since| (now - since).to_std().ok());
+        let text = match down {
+            Some(down) => format!("recovered after {}", format_duration(down)),
+            None => "ok".to_owned(),
+        };
+        let evidence = json!({
+            "status": "ok",
+            "down_s": down.map(|d| d.as_secs()),
+            "flaps": flaps,
+        });
+        Some((format!("{text}{}", flap_note(flaps, period)), evidence))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -235,67 +294,15 @@ impl Detector {
         for hop in HopId::ALL {
             let seen = target_hop(report, hop);
             let track = self.hops.entry((report.name.clone(), hop)).or_default();
-            let subject = format!("{} of {}", hop.id(), report.name);
             let text = match seen {
                 HopSeen::Unknown => None,
                 HopSeen::Failing { finding, address } => {
-                    let code = finding.as_ref().map(|f| f.code.as_str().to_owned());
-                    let changed = track.failing_since.is_none() || track.code != code;
-                    track.failing_since.get_or_insert(now);
-                    track.code.clone_from(&code);
-                    let flaps = if changed {
-                        track.debounce.transition(now, period)
-                    } else {
-                        track.debounce.summary_due(now, period)
-                    };
-                    flaps.map(|flaps| {
-                        let on = address
-                            .as_deref()
-                            .map(|a| format!(" on {a}"))
-                            .unwrap_or_default();
-                        let why = finding
-                            .as_ref()
-                            .map(|f| format!(": {}: {}", f.code.as_str(), f.message))
-                            .unwrap_or_default();
-                        let evidence = json!({
-                            "status": "fail",
-                            "code": code,
-                            "message": finding.as_ref().map(|f| f.message.clone()),
-                            "address": address,
-                            "flaps": flaps,
-                        });
-                        (
-                            format!("{subject} failing{on}{why}{}", flap_note(flaps, period)),
-                            evidence,
-                        )
-                    })
+                    track.failing(finding.as_ref(), address.as_deref(), now, period)
                 }
-                HopSeen::Healthy => {
-                    let was_failing = track.failing_since.take();
-                    track.code = None;
-                    let flaps = if was_failing.is_some() {
-                        track.debounce.transition(now, period)
-                    } else {
-                        track.debounce.summary_due(now, period)
-                    };
-                    flaps.map(|flaps| {
-                        let down = was_failing.and_then(|since| (now - since).to_std().ok());
-                        let after = down
-                            .map(|d| format!(" after {}", format_duration(d)))
-                            .unwrap_or_default();
-                        let evidence = json!({
-                            "status": "ok",
-                            "down_s": down.map(|d| d.as_secs()),
-                            "flaps": flaps,
-                        });
-                        (
-                            format!("{subject} recovered{after}{}", flap_note(flaps, period)),
-                            evidence,
-                        )
-                    })
-                }
+                HopSeen::Healthy => track.healthy(now, period),
             };
             if let Some((text, evidence)) = text {
+                let text = format!("{} of {} {text}", hop.id(), report.name);
                 entries.push(
                     self.entry(now, EntryKind::Probe, text)
                         .with_target(report.name.clone())

@@ -82,11 +82,16 @@ pub struct Replay {
 }
 
 /// An open journal that this process appends to.
+// Known gap: `flock` only excludes processes on one host (and not at all on some network
+// filesystems), so responders sharing a journal must work on the same machine, as on a bastion.
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
     file: File,
     redactor: Redactor,
+    /// `flock` excludes other processes only: threads of this one share the open file, so
+    /// they take turns here first.
+    write_turn: Mutex<()>,
     /// Ids written or delivered in this process, so a watcher never hands one back.
     pub(super) seen: Arc<Mutex<HashSet<EntryId>>>,
     pub(super) replayed: (u64, usize),
@@ -96,6 +101,7 @@ impl Journal {
     /// Opens `path` for appending, creating it readable by its owner only, and reads what is
     /// already there.
     pub fn open(path: &Path) -> Result<(Journal, Replay), JournalError> {
+        let existed = path.exists();
         let file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -106,12 +112,22 @@ impl Journal {
                 path: path.to_path_buf(),
                 source,
             })?;
+        if !existed {
+            sync_parent(path).map_err(|source| JournalError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
         let replay = read_from(&file, path)?;
+        for problem in &replay.problems {
+            tracing::warn!(journal = %path.display(), "journal recovery: {problem}");
+        }
         let seen = replay.entries.iter().map(|e| e.id.clone()).collect();
         let journal = Journal {
             path: path.to_path_buf(),
             file,
             redactor: Redactor::default(),
+            write_turn: Mutex::new(()),
             seen: Arc::new(Mutex::new(seen)),
             replayed: (replay.end_offset, replay.lines),
         };
@@ -145,11 +161,17 @@ impl Journal {
             path: self.path.clone(),
             source,
         };
-        flock(&self.file, FlockOperation::LockExclusive).map_err(|e| write_error(e.into()))?;
-        let written = self.write_line(line);
-        let unlocked = flock(&self.file, FlockOperation::Unlock);
-        written.map_err(write_error)?;
-        unlocked.map_err(|e| write_error(e.into()))?;
+        {
+            let _turn = self
+                .write_turn
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            flock(&self.file, FlockOperation::LockExclusive).map_err(|e| write_error(e.into()))?;
+            let written = self.write_line(line);
+            let unlocked = flock(&self.file, FlockOperation::Unlock);
+            written.map_err(write_error)?;
+            unlocked.map_err(|e| write_error(e.into()))?;
+        }
         self.file.sync_data().map_err(write_error)?;
         Ok(entry)
     }
@@ -168,6 +190,16 @@ impl Journal {
     }
 }
 
+/// Makes a new file's directory entry durable, so that a crash right after the first fsynced
+/// entry cannot lose the whole file.
+fn sync_parent(path: &Path) -> io::Result<()> {
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    File::open(parent)?.sync_all()
+}
+
 /// Reads a journal without opening it for writing (for `warroom export`).
 pub fn read(path: &Path) -> Result<Replay, JournalError> {
     let file = File::open(path).map_err(|source| JournalError::Open {
@@ -177,13 +209,19 @@ pub fn read(path: &Path) -> Result<Replay, JournalError> {
     read_from(&file, path)
 }
 
+/// Reads the whole file under a shared lock, so that a line another process is writing at
+/// this moment is not mistaken for a torn one: only a crash leaves an incomplete last line.
 fn read_from(mut file: &File, path: &Path) -> Result<Replay, JournalError> {
+    let read_error = |source| JournalError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)
-        .map_err(|source| JournalError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    flock(file, FlockOperation::LockShared).map_err(|e| read_error(e.into()))?;
+    let read = file.read_to_end(&mut bytes);
+    let unlocked = flock(file, FlockOperation::Unlock);
+    read.map_err(read_error)?;
+    unlocked.map_err(|e| read_error(e.into()))?;
     let mut replay = Replay::default();
     let complete = parse_lines(&bytes, 0, &mut replay.entries, &mut replay.problems);
     replay.lines = memchr::memchr_iter(b'\n', &bytes[..complete]).count();

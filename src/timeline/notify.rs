@@ -121,6 +121,8 @@ pub fn message_for(entry: &Entry, incident_title: Option<&str>) -> Option<String
 }
 
 /// The handle the dashboard keeps; dropping it stops the poster after the current attempt.
+// Known gap: the queue lives in memory, so updates still waiting when warroom exits are not
+// posted; the journal's comms entries show which ones never went out.
 #[derive(Debug, Clone)]
 pub struct Notifier {
     queue: mpsc::Sender<String>,

@@ -118,6 +118,16 @@ impl IncidentState {
         }
     }
 
+    /// The level `+` (`worse`) or `-` moves to; an incident without one starts at SEV3.
+    #[must_use]
+    pub fn next_severity(&self, worse: bool) -> Severity {
+        match (self.severity, worse) {
+            (None, _) => Severity::new(3),
+            (Some(level), true) => level.raised(),
+            (Some(level), false) => level.lowered(),
+        }
+    }
+
     #[must_use]
     pub fn milestone(&self, milestone: Milestone) -> Option<DateTime<Utc>> {
         self.milestones.get(&milestone).map(|m| m.at)
@@ -246,6 +256,8 @@ pub struct Incident {
     pub state: IncidentState,
     pub timeline: Timeline,
     pub checklist: Checklist,
+    /// Name of the latest runbook recorded in the journal.
+    latest_runbook: Option<String>,
 }
 
 impl Incident {
@@ -280,14 +292,16 @@ impl Incident {
         }
         self.state.apply(entry);
         self.checklist.apply(entry);
+        if let Some(Change::Runbook { outline }) = &entry.change {
+            self.latest_runbook = Some(outline.name.clone());
+        }
         true
     }
 
-    /// Whether the journal lacks a record of `runbook`, so the dashboard should write one.
+    /// Whether the latest runbook the journal records is not `runbook`, so the dashboard
+    /// should record it (in journal order, the order entries were applied).
     #[must_use]
     pub fn needs_runbook_entry(&self, runbook: &Runbook) -> bool {
-        !self.timeline.entries().iter().any(|e| {
-            matches!(&e.change, Some(Change::Runbook { outline }) if outline.name == runbook.name)
-        })
+        self.latest_runbook.as_deref() != Some(runbook.name.as_str())
     }
 }

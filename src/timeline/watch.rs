@@ -29,7 +29,8 @@ pub enum JournalEvent {
     Entry(Box<Entry>),
     /// A new line that is not an entry.
     Problem(LineProblem),
-    /// The file could not be read; the watcher keeps trying.
+    /// The file could not be read; the watcher keeps trying and reports the error again only
+    /// when it changes.
     ReadFailed(String),
 }
 
@@ -133,10 +134,23 @@ fn run<F>(mut tail: Tail, stopped: &mpsc::Receiver<()>, mut deliver: F)
 where
     F: FnMut(JournalEvent) -> bool,
 {
+    // A read error is reported when it first appears or changes, not every poll.
+    let mut last_error: Option<String> = None;
     loop {
         let events = match tail.poll() {
-            Ok(events) => events,
-            Err(error) => vec![JournalEvent::ReadFailed(error.to_string())],
+            Ok(events) => {
+                last_error = None;
+                events
+            }
+            Err(error) => {
+                let error = error.to_string();
+                if last_error.as_ref() == Some(&error) {
+                    Vec::new()
+                } else {
+                    last_error = Some(error.clone());
+                    vec![JournalEvent::ReadFailed(error)]
+                }
+            }
         };
         for event in events {
             if !deliver(event) {

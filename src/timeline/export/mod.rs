@@ -211,6 +211,13 @@ pub fn json(entries: &[Entry]) -> Result<String, serde_json::Error> {
     Ok(text)
 }
 
+/// Where the dashboard's `e` writes the postmortem: beside the journal, same stem
+/// (`2026-03-02-webhooks-failing.jsonl` gives `2026-03-02-webhooks-failing.postmortem.md`).
+#[must_use]
+pub fn postmortem_path(journal: &Path) -> std::path::PathBuf {
+    journal.with_extension("postmortem.md")
+}
+
 /// Writes `contents` to `path` through a temporary file in the same directory and a rename, so
 /// `path` holds either its old contents or all of the new ones.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
@@ -230,7 +237,8 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
         let mut file = File::create(&temp)?;
         file.write_all(contents)?;
         file.sync_all()?;
-        fs::rename(&temp, path)
+        fs::rename(&temp, path)?;
+        File::open(dir)?.sync_all()
     })();
     if result.is_err() {
         let _ = fs::remove_file(&temp);
