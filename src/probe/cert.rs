@@ -170,6 +170,10 @@ pub fn analyse_chain(
 }
 
 /// Follows issuers from the leaf through the certificates that were sent.
+///
+/// Known gap: issuers are matched by name, and self-signed by name and key identifiers, without
+/// checking signatures. A chain that names a trusted root but was not signed by it reads as
+/// anchored here; the verifier still rejects it, and its error is then reported on its own.
 #[must_use]
 pub fn chain_end(parsed: &[ParsedCert], trusted: &TrustedSubjects) -> ChainEnd {
     let Some(mut current) = parsed.first() else {
