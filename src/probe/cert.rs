@@ -25,6 +25,7 @@ use crate::text::inert;
 pub struct TrustedSubjects(Vec<Vec<u8>>);
 
 impl TrustedSubjects {
+    /// Wraps subjects taken from `RootCertStore::roots` (or parsed names stripped of their header).
     #[must_use]
     pub fn new(subjects: Vec<Vec<u8>>) -> Self {
         TrustedSubjects(subjects)
@@ -38,6 +39,7 @@ impl TrustedSubjects {
 /// One parsed certificate: its summary plus the raw facts the checks need.
 #[derive(Debug, Clone)]
 pub struct ParsedCert {
+    /// The fields shown to people, already made inert.
     pub summary: CertSummary,
     subject_raw: Vec<u8>,
     issuer_raw: Vec<u8>,
