@@ -2,13 +2,18 @@
 //! and the chain analysis) and time to first byte of one HTTP/1.1 GET, against `curl -w` on the
 //! same lab endpoint.
 //!
+//! Columns: `warroom` reuses one `TlsClient` as a probe run does; `warroom_new_client` builds
+//! the client (roots, verifier) inside the TLS phase of every request; `curl` is one process per
+//! request, as a `curl -w` loop measures; `curl_one_process` makes every request from one
+//! process, each on a new connection without session reuse, so OpenSSL is set up only once.
+//!
 //! Modes:
 //! - no arguments (`cargo bench --bench tls_overhead`): starts a lab TLS endpoint in-process,
 //!   measures warroom, then curl if it is installed, and prints medians side by side;
 //! - `--serve --cacert-out FILE`: starts the endpoint, writes the lab root PEM to FILE, prints
 //!   `port=N`, and serves until stdin closes (used by `benches/tls_vs_curl.sh`);
 //! - `--connect ADDR --ca-file FILE`: measures warroom only against an endpoint already running
-//!   and prints one `warroom CONNECT APPCONNECT STARTTRANSFER` line of medians in milliseconds.
+//!   and prints one `COLUMN CONNECT APPCONNECT STARTTRANSFER` line of medians (ms) per column.
 //!
 //! `--iterations N` sets the number of measured requests (default 100) after five warm-ups.
 //! The HTTP request is written by hand over the TLS stream; the real HTTP hop is not used here.
@@ -20,6 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use rustls_pki_types::CertificateDer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -80,12 +86,13 @@ async fn run() -> Result<()> {
         let roots = rustls_pemfile::certs(&mut pem.as_slice())
             .collect::<Result<Vec<_>, _>>()
             .with_context(|| format!("parsing {}", ca_file.display()))?;
-        let samples = measure_warroom(*addr, roots, args.iterations).await?;
-        let m = medians(&samples);
-        println!(
-            "warroom {:.3} {:.3} {:.3}",
-            m.connect_ms, m.appconnect_ms, m.starttransfer_ms
-        );
+        for column in warroom_columns(*addr, &roots, args.iterations).await? {
+            let m = column.medians;
+            println!(
+                "{} {:.3} {:.3} {:.3}",
+                column.key, m.connect_ms, m.appconnect_ms, m.starttransfer_ms
+            );
+        }
         return Ok(());
     }
 
@@ -112,21 +119,75 @@ async fn run() -> Result<()> {
         return Ok(());
     }
 
-    let warroom =
-        measure_warroom(server.local_addr(), vec![pki.root_der()], args.iterations).await?;
+    let mut columns =
+        warroom_columns(server.local_addr(), &[pki.root_der()], args.iterations).await?;
     let dir = tempfile::tempdir()?;
     let cacert = dir.path().join("lab-root.pem");
     write_pem(&cacert, &pki.root_pem())?;
-    let curl = measure_curl(port, &cacert, args.iterations).await;
-    report(
-        args.iterations,
-        &medians(&warroom),
-        curl.as_ref().ok().map(|s| medians(s)),
-    );
-    if let Err(e) = curl {
-        println!("(curl not measured: {e:#})");
+    match curl_columns(port, &cacert, args.iterations).await {
+        Ok(curl) => columns.extend(curl),
+        Err(e) => println!("(curl not measured: {e:#})"),
     }
+    report(args.iterations, &columns);
     Ok(())
+}
+
+/// One way of making the request, with the medians of its phases.
+struct Column {
+    key: &'static str,
+    medians: Phases,
+}
+
+/// warroom as a run uses it (one client for every probe), and with a client built inside the
+/// TLS phase of each request (what a one-shot tool pays, as curl does per process).
+async fn warroom_columns(
+    addr: SocketAddr,
+    extra_roots: &[CertificateDer<'static>],
+    iterations: usize,
+) -> Result<Vec<Column>> {
+    let settings = ProbeSettings {
+        extra_roots: extra_roots.to_vec(),
+        ..ProbeSettings::default()
+    };
+    let shared = TlsClient::new(&settings)?;
+    let mut columns = Vec::new();
+    for (key, fresh) in [("warroom", false), ("warroom_new_client", true)] {
+        let mut samples = Vec::with_capacity(iterations);
+        for i in 0..WARM_UPS + iterations {
+            let phases = one_request(&shared, fresh.then_some(&settings), addr).await?;
+            if i >= WARM_UPS {
+                samples.push(phases);
+            }
+        }
+        columns.push(Column {
+            key,
+            medians: medians(&samples),
+        });
+    }
+    Ok(columns)
+}
+
+/// curl with one process per request (what a `curl -w` loop measures), and one process making
+/// every request on a new connection without session reuse (OpenSSL set up once).
+async fn curl_columns(port: u16, cacert: &Path, iterations: usize) -> Result<Vec<Column>> {
+    let mut per_process = Vec::with_capacity(iterations);
+    for i in 0..WARM_UPS + iterations {
+        let samples = run_curl(port, cacert, 1).await?;
+        if i >= WARM_UPS {
+            per_process.extend(samples);
+        }
+    }
+    let one_process = run_curl(port, cacert, WARM_UPS + iterations).await?;
+    Ok(vec![
+        Column {
+            key: "curl",
+            medians: medians(&per_process),
+        },
+        Column {
+            key: "curl_one_process",
+            medians: medians(one_process.get(WARM_UPS..).unwrap_or_default()),
+        },
+    ])
 }
 
 fn parse_args() -> Result<Args> {
@@ -170,31 +231,18 @@ fn parse_args() -> Result<Args> {
     Ok(args)
 }
 
-async fn measure_warroom(
+/// Connect, shake hands, send a GET and wait for the first byte of the answer. With
+/// `fresh_settings`, a new client is built after the connect, inside the TLS phase.
+async fn one_request(
+    shared: &TlsClient,
+    fresh_settings: Option<&ProbeSettings>,
     addr: SocketAddr,
-    extra_roots: Vec<rustls_pki_types::CertificateDer<'static>>,
-    iterations: usize,
-) -> Result<Vec<Phases>> {
-    let settings = ProbeSettings {
-        extra_roots,
-        ..ProbeSettings::default()
-    };
-    let client = TlsClient::new(&settings)?;
-    let mut samples = Vec::with_capacity(iterations);
-    for i in 0..WARM_UPS + iterations {
-        let phases = one_request(&client, addr).await?;
-        if i >= WARM_UPS {
-            samples.push(phases);
-        }
-    }
-    Ok(samples)
-}
-
-/// Connect, shake hands, send a GET and wait for the first byte of the answer.
-async fn one_request(client: &TlsClient, addr: SocketAddr) -> Result<Phases> {
+) -> Result<Phases> {
     let started = Instant::now();
     let tcp = TcpStream::connect(addr).await?;
     let connected = started.elapsed();
+    let fresh = fresh_settings.map(TlsClient::new).transpose()?;
+    let client = fresh.as_ref().unwrap_or(shared);
     let (hop, stream) = client.handshake(tcp, SERVER_NAME, TIMEOUT).await;
     let handshaken = started.elapsed();
     let Some(mut stream) = stream else {
@@ -218,42 +266,44 @@ async fn one_request(client: &TlsClient, addr: SocketAddr) -> Result<Phases> {
     })
 }
 
-async fn measure_curl(port: u16, cacert: &Path, iterations: usize) -> Result<Vec<Phases>> {
-    let mut samples = Vec::with_capacity(iterations);
-    for i in 0..WARM_UPS + iterations {
-        let output = tokio::process::Command::new("curl")
-            .args(["-s", "-o", "/dev/null", "--http1.1", "--cacert"])
-            .arg(cacert)
-            .arg("--resolve")
-            .arg(format!("{SERVER_NAME}:{port}:127.0.0.1"))
-            .args([
-                "-w",
-                "%{time_connect} %{time_appconnect} %{time_starttransfer}",
-            ])
-            .arg(format!("https://{SERVER_NAME}:{port}/"))
-            .output()
-            .await
-            .context("running curl")?;
-        if !output.status.success() {
-            bail!("curl exited with {}", output.status);
-        }
-        let text = String::from_utf8_lossy(&output.stdout);
-        let secs: Vec<f64> = text
-            .split_whitespace()
-            .filter_map(|s| s.parse().ok())
-            .collect();
-        let [connect, appconnect, starttransfer] = secs[..] else {
-            bail!("unexpected curl -w output {text:?}");
-        };
-        if i >= WARM_UPS {
-            samples.push(Phases {
+/// Runs one curl process making `transfers` requests, each on a new connection (the server
+/// closes it) without TLS session reuse, and returns the phases of each.
+async fn run_curl(port: u16, cacert: &Path, transfers: usize) -> Result<Vec<Phases>> {
+    let url = format!("https://{SERVER_NAME}:{port}/");
+    let mut command = tokio::process::Command::new("curl");
+    command
+        .args(["-s", "--http1.1", "--no-sessionid", "--cacert"])
+        .arg(cacert)
+        .arg("--resolve")
+        .arg(format!("{SERVER_NAME}:{port}:127.0.0.1"))
+        .args([
+            "-w",
+            "%{time_connect} %{time_appconnect} %{time_starttransfer}\\n",
+        ]);
+    for _ in 0..transfers {
+        command.args(["-o", "/dev/null", &url]);
+    }
+    let output = command.output().await.context("running curl")?;
+    if !output.status.success() {
+        bail!("curl exited with {}", output.status);
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .map(|line| {
+            let secs: Vec<f64> = line
+                .split_whitespace()
+                .filter_map(|s| s.parse().ok())
+                .collect();
+            let [connect, appconnect, starttransfer] = secs[..] else {
+                bail!("unexpected curl -w output {line:?}");
+            };
+            Ok(Phases {
                 connect_ms: connect * 1000.0,
                 appconnect_ms: appconnect * 1000.0,
                 starttransfer_ms: starttransfer * 1000.0,
-            });
-        }
-    }
-    Ok(samples)
+            })
+        })
+        .collect()
 }
 
 fn medians(samples: &[Phases]) -> Phases {
@@ -269,33 +319,35 @@ fn medians(samples: &[Phases]) -> Phases {
     }
 }
 
-fn report(iterations: usize, warroom: &Phases, curl: Option<Phases>) {
+/// Picks one phase out of a sample.
+type PhasePick = fn(&Phases) -> f64;
+
+fn report(iterations: usize, columns: &[Column]) {
     println!("median of {iterations} requests, ms from the start of the request (cumulative)");
-    println!(
-        "{:<18} {:>10} {:>10} {:>8}",
-        "phase", "warroom", "curl", "ratio"
-    );
-    let rows = [
-        ("connect", warroom.connect_ms, curl.map(|c| c.connect_ms)),
-        (
-            "appconnect (TLS)",
-            warroom.appconnect_ms,
-            curl.map(|c| c.appconnect_ms),
-        ),
-        (
-            "starttransfer",
-            warroom.starttransfer_ms,
-            curl.map(|c| c.starttransfer_ms),
-        ),
+    print!("{:<16}", "phase");
+    for column in columns {
+        print!(" {:>18}", column.key);
+    }
+    println!();
+    let phases: [(&str, PhasePick); 3] = [
+        ("connect", |p| p.connect_ms),
+        ("appconnect", |p| p.appconnect_ms),
+        ("starttransfer", |p| p.starttransfer_ms),
     ];
-    for (phase, ours, theirs) in rows {
-        match theirs {
-            Some(theirs) => println!(
-                "{phase:<18} {ours:>10.3} {theirs:>10.3} {:>8.2}",
-                ours / theirs
-            ),
-            None => println!("{phase:<18} {ours:>10.3} {:>10} {:>8}", "-", "-"),
+    for (phase, pick) in phases {
+        print!("{phase:<16}");
+        for column in columns {
+            print!(" {:>18.3}", pick(&column.medians));
         }
+        println!();
+    }
+    let find = |key: &str| columns.iter().find(|c| c.key == key).map(|c| c.medians);
+    if let (Some(ours), Some(theirs)) = (find("warroom"), find("curl_one_process")) {
+        println!(
+            "ratio warroom / curl_one_process: starttransfer {:.2}, appconnect {:.2}",
+            ours.starttransfer_ms / theirs.starttransfer_ms,
+            ours.appconnect_ms / theirs.appconnect_ms
+        );
     }
 }
 

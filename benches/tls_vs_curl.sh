@@ -3,8 +3,12 @@
 #
 # The tls_overhead bench serves a lab endpoint (valid chain for "localhost" on 127.0.0.1) until
 # its stdin closes; curl runs from here with the lab root as --cacert, then the same bench
-# measures warroom against that endpoint. Both report cumulative milliseconds from the start of
-# the request; the table shows medians and warroom/curl ratios.
+# measures warroom against that endpoint. Every figure is a median of cumulative milliseconds
+# from the start of the request, as curl's time_connect, time_appconnect, time_starttransfer.
+#
+# Columns: warroom (one client for all requests, as a probe run), warroom_new_client (client
+# built inside each TLS phase), curl (one process per request, a plain `curl -w` loop),
+# curl_one_process (one process, every request on a new connection, no session reuse).
 #
 # Usage: benches/tls_vs_curl.sh [ITERATIONS]   (default 200)
 set -euo pipefail
@@ -38,27 +42,40 @@ done
 port="$(sed -n 's/^port=//p' "$tmp/endpoint")"
 [ -n "$port" ] || { echo "tls_vs_curl: the lab endpoint did not start" >&2; exit 1; }
 
+url="https://localhost:$port/"
+curl_args=(-s --http1.1 --no-sessionid --cacert "$tmp/root.pem"
+    --resolve "localhost:$port:127.0.0.1"
+    -w '%{time_connect} %{time_appconnect} %{time_starttransfer}\n')
+
 for i in $(seq $((warm_ups + iterations))); do
-    line="$(curl -s -o /dev/null --http1.1 --cacert "$tmp/root.pem" \
-        --resolve "localhost:$port:127.0.0.1" \
-        -w '%{time_connect} %{time_appconnect} %{time_starttransfer}\n' \
-        "https://localhost:$port/")"
-    [ "$i" -gt "$warm_ups" ] && echo "$line" >>"$tmp/curl"
+    line="$(curl "${curl_args[@]}" -o /dev/null "$url")"
+    if [ "$i" -gt "$warm_ups" ]; then echo "$line" >>"$tmp/curl"; fi
 done
 
-warroom="$(cargo bench --quiet --bench tls_overhead -- \
-    --connect "127.0.0.1:$port" --ca-file "$tmp/root.pem" --iterations "$iterations")"
+one_process_urls=()
+for _ in $(seq $((warm_ups + iterations))); do one_process_urls+=(-o /dev/null "$url"); done
+curl "${curl_args[@]}" "${one_process_urls[@]}" | tail -n "$iterations" >"$tmp/curl_one_process"
 
-median() { # column of $tmp/curl, in seconds -> median in milliseconds
-    cut -d' ' -f"$1" "$tmp/curl" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", v[int(NR / 2) + 1] * 1000 }'
+cargo bench --quiet --bench tls_overhead -- \
+    --connect "127.0.0.1:$port" --ca-file "$tmp/root.pem" --iterations "$iterations" \
+    >"$tmp/warroom"
+
+# Median of column $2 of file $1 (seconds), in milliseconds.
+median_ms() {
+    cut -d' ' -f"$2" "$1" | sort -g |
+        awk '{ v[NR] = $1 } END { printf "%.3f", v[int(NR / 2) + 1] * 1000 }'
 }
+warroom_ms() { awk -v key="$1" -v col="$2" '$1 == key { print $(col + 1) }' "$tmp/warroom"; }
 
-read -r _ w_connect w_app w_start <<<"$warroom"
 echo "median of $iterations requests, ms from the start of the request (cumulative)"
-printf '%-18s %10s %10s %8s\n' phase warroom curl ratio
-for row in "connect $w_connect $(median 1)" "appconnect(TLS) $w_app $(median 2)" \
-    "starttransfer $w_start $(median 3)"; do
-    read -r phase ours theirs <<<"$row"
-    printf '%-18s %10.3f %10.3f %8.2f\n' "$phase" "$ours" "$theirs" \
-        "$(awk -v a="$ours" -v b="$theirs" 'BEGIN { print (b > 0 ? a / b : 0) }')"
+printf '%-14s %10s %18s %10s %16s %9s\n' phase warroom warroom_new_client curl \
+    curl_one_process 'w/c1p'
+col=1
+for phase in connect appconnect starttransfer; do
+    ours="$(warroom_ms warroom "$col")"
+    one="$(median_ms "$tmp/curl_one_process" "$col")"
+    printf '%-14s %10.3f %18.3f %10.3f %16.3f %9.2f\n' "$phase" "$ours" \
+        "$(warroom_ms warroom_new_client "$col")" "$(median_ms "$tmp/curl" "$col")" "$one" \
+        "$(awk -v a="$ours" -v b="$one" 'BEGIN { print (b > 0 ? a / b : 0) }')"
+    col=$((col + 1))
 done

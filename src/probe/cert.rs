@@ -25,6 +25,7 @@ use crate::text::inert;
 pub struct TrustedSubjects(Vec<Vec<u8>>);
 
 impl TrustedSubjects {
+    /// Wraps subjects taken from `RootCertStore::roots` (or parsed names stripped of their header).
     #[must_use]
     pub fn new(subjects: Vec<Vec<u8>>) -> Self {
         TrustedSubjects(subjects)
@@ -38,6 +39,7 @@ impl TrustedSubjects {
 /// One parsed certificate: its summary plus the raw facts the checks need.
 #[derive(Debug, Clone)]
 pub struct ParsedCert {
+    /// The fields shown to people, already made inert.
     pub summary: CertSummary,
     subject_raw: Vec<u8>,
     issuer_raw: Vec<u8>,
@@ -170,6 +172,10 @@ pub fn analyse_chain(
 }
 
 /// Follows issuers from the leaf through the certificates that were sent.
+///
+/// Known gap: issuers are matched by name, and self-signed by name and key identifiers, without
+/// checking signatures. A chain that names a trusted root but was not signed by it reads as
+/// anchored here; the verifier still rejects it, and its error is then reported on its own.
 #[must_use]
 pub fn chain_end(parsed: &[ParsedCert], trusted: &TrustedSubjects) -> ChainEnd {
     let Some(mut current) = parsed.first() else {

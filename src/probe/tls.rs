@@ -100,11 +100,17 @@ impl TlsClient {
         let connector = match self.connector(&capture) {
             Ok(connector) => connector,
             Err(e) => {
-                let finding = Finding::new(FindingCode::TlsAlert, e.to_string());
+                let finding = Finding::new(
+                    FindingCode::TlsAlert,
+                    format!("warroom could not configure TLS for this handshake: {e}"),
+                );
                 return (finished(Some(0.0), vec![finding], detail), None);
             }
         };
 
+        // Known gap: when the handshake fails, tokio-rustls drops the connection with the error,
+        // so the version and cipher the server chose are not recorded for failed handshakes.
+        // Known gap: revocation (OCSP stapling, CRLs) is not checked.
         let started = Instant::now();
         let outcome = tokio::time::timeout(timeout, connector.connect(name, tcp)).await;
         let ms = Some(started.elapsed().as_secs_f64() * 1000.0);
@@ -142,36 +148,17 @@ impl TlsClient {
                 (finished(ms, warnings, detail), Some(stream))
             }
             Ok(Err(err)) => {
-                let findings = if let Some(verify_error) = &captured.verify_error {
-                    merge(
-                        findings_of_chain,
-                        finding_for_rustls_error(verify_error, facts),
-                    )
-                } else {
-                    let mut findings = vec![finding_for_io_error(&err, facts)];
-                    findings.extend(
-                        findings_of_chain
-                            .into_iter()
-                            .filter(|f| f.code.severity() == HopStatus::Warn),
-                    );
-                    findings
-                };
+                let findings = failure_findings(
+                    &err,
+                    captured.verify_error.as_ref(),
+                    facts,
+                    findings_of_chain,
+                );
                 log_failure(bare_name, &findings);
                 (finished(ms, findings, detail), None)
             }
             Err(_elapsed) => {
-                let stage = if facts.saw_certificate {
-                    "after sending its certificate"
-                } else {
-                    "after accepting the connection"
-                };
-                let finding = Finding::new(
-                    FindingCode::TlsTimeout,
-                    format!(
-                        "no TLS handshake within {} ms: the server went silent {stage}",
-                        timeout.as_millis()
-                    ),
-                );
+                let finding = timeout_finding(timeout, facts);
                 log_failure(bare_name, std::slice::from_ref(&finding));
                 (finished(ms, vec![finding], detail), None)
             }
@@ -206,6 +193,45 @@ impl TlsClient {
 pub fn finding_from_post_handshake_error(err: &io::Error) -> Option<Finding> {
     let tls = classify::rustls_error_in(err)?;
     Some(finding_for_rustls_error(tls, HandshakeFacts::default()))
+}
+
+/// Every finding of a failed handshake. When the verifier rejected the chain, the chain analysis
+/// explains why (all faults at once) and the verifier's error fills any gap; otherwise the
+/// failure came later (an alert, garbage, a closed connection) and chain warnings still apply.
+fn failure_findings(
+    err: &io::Error,
+    verify_error: Option<&rustls::Error>,
+    facts: HandshakeFacts,
+    findings_of_chain: Vec<Finding>,
+) -> Vec<Finding> {
+    if let Some(verify_error) = verify_error {
+        return merge(
+            findings_of_chain,
+            finding_for_rustls_error(verify_error, facts),
+        );
+    }
+    let mut findings = vec![finding_for_io_error(err, facts)];
+    findings.extend(
+        findings_of_chain
+            .into_iter()
+            .filter(|f| f.code.severity() == HopStatus::Warn),
+    );
+    findings
+}
+
+fn timeout_finding(timeout: Duration, facts: HandshakeFacts) -> Finding {
+    let stage = if facts.saw_certificate {
+        "after sending its certificate"
+    } else {
+        "after accepting the connection"
+    };
+    Finding::new(
+        FindingCode::TlsTimeout,
+        format!(
+            "no TLS handshake within {} ms: the server went silent {stage}",
+            timeout.as_millis()
+        ),
+    )
 }
 
 /// Adds the verifier's own explanation unless the chain analysis already says the same thing.

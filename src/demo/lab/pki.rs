@@ -86,12 +86,14 @@ impl LeafSpec {
         }
     }
 
+    /// Sets the validity window (valid by default).
     #[must_use]
     pub fn validity(mut self, validity: Validity) -> Self {
         self.validity = validity;
         self
     }
 
+    /// Sets the subject's common name, which may hold any text (tests use escape sequences).
     #[must_use]
     pub fn common_name(mut self, common_name: impl Into<String>) -> Self {
         self.common_name = common_name.into();
@@ -119,6 +121,7 @@ impl Clone for ServerIdentity {
 /// A leaf, its key, and the certificates above it that a well-configured server would send.
 #[derive(Debug, Clone)]
 pub struct IssuedLeaf {
+    /// The leaf alone, for tests that inspect or fingerprint it.
     pub leaf: CertificateDer<'static>,
     key_pkcs8: Vec<u8>,
     above: Vec<CertificateDer<'static>>,

@@ -3,13 +3,15 @@
 //! rustls reports one error per failed handshake, wrapped in an `io::Error` by tokio-rustls. The
 //! functions here unwrap it and name it for people: alerts by their RFC name, record-layer
 //! garbage as "not TLS", certificate errors by kind. Certificate errors are only a fallback: the
-//! chain analysis in [`crate::probe::cert`] usually explains them better and first.
+//! chain analysis in [`crate::probe::cert`] usually explains them better and first. Error text
+//! can echo what the server sent (names in a certificate), so it is made inert before use.
 
 use std::io;
 
 use rustls::{AlertDescription, CertificateError, InvalidMessage};
 
 use crate::probe::model::{Finding, FindingCode};
+use crate::text::inert;
 
 /// What the handshake knew when it failed, beyond the error itself.
 #[derive(Debug, Clone, Copy, Default)]
@@ -56,7 +58,10 @@ pub fn finding_for_io_error(err: &io::Error, facts: HandshakeFacts) -> Finding {
     } else {
         Finding::new(
             FindingCode::TlsNotTls,
-            format!("the server {how} without answering the TLS handshake ({err})"),
+            format!(
+                "the server {how} without answering the TLS handshake ({})",
+                inert(&err.to_string())
+            ),
         )
     }
 }
@@ -84,11 +89,17 @@ pub fn finding_for_rustls_error(err: &rustls::Error, facts: HandshakeFacts) -> F
         ),
         rustls::Error::PeerIncompatible(why) => Finding::new(
             C::TlsAlert,
-            format!("the server and warroom share no usable TLS parameters ({why:?})"),
+            format!(
+                "the server and warroom share no usable TLS parameters ({})",
+                inert(&format!("{why:?}"))
+            ),
         ),
         other => Finding::new(
             C::TlsAlert,
-            format!("the handshake failed with a protocol error: {other}"),
+            format!(
+                "the handshake failed with a protocol error: {}",
+                inert(&other.to_string())
+            ),
         ),
     }
 }
@@ -140,8 +151,8 @@ fn finding_for_certificate_error(err: &CertificateError) -> Finding {
             C::TlsNameMismatch,
             format!(
                 "expected {}, the certificate is for {}",
-                crate::text::inert(&expected.to_str()),
-                crate::text::inert(&presented.join(", "))
+                inert(&expected.to_str()),
+                inert(&presented.join(", "))
             ),
         ),
         CertificateError::UnknownIssuer => Finding::new(
@@ -150,7 +161,10 @@ fn finding_for_certificate_error(err: &CertificateError) -> Finding {
         ),
         other => Finding::new(
             C::TlsUntrustedRoot,
-            format!("the certificate chain was rejected: {other:?}"),
+            format!(
+                "the certificate chain was rejected: {}",
+                inert(&format!("{other:?}"))
+            ),
         ),
     }
 }
