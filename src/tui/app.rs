@@ -19,7 +19,7 @@ use crate::logs::snapshot::LogUpdate;
 use crate::probe::model::{DependencyReport, RoundReport, TargetReport};
 use crate::probe::spec::TargetSpec;
 use crate::reconcile::summary::RecoverySummary;
-use crate::timeline::{Entry, Milestone, Role, Severity, Status, StepState};
+use crate::timeline::{Entry, Milestone, Role, Status, StepState};
 
 /// The panes, in focus order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -506,25 +506,16 @@ impl App {
         REDRAW()
     }
 
-    fn change_severity(&mut self, up: bool) -> Outcome {
-        let current = self
-            .incident
-            .incident
-            .state
-            .severity
-            .unwrap_or(Severity::new(3));
-        let next = if up {
-            current.raised()
-        } else {
-            current.lowered()
-        };
-        if self.incident.incident.state.severity == Some(next) {
+    fn change_severity(&mut self, worse: bool) -> Outcome {
+        let state = &self.incident.incident.state;
+        let next = state.next_severity(worse);
+        if state.severity == Some(next) {
             return NOTHING();
         }
-        let entry =
-            self.incident
-                .author
-                .severity(self.now, next, self.incident.incident.state.severity);
+        let entry = self
+            .incident
+            .author
+            .severity(self.now, next, state.severity);
         self.record(entry)
     }
 

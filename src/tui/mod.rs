@@ -190,15 +190,8 @@ fn build_app(setup: &DashboardSetup, now: DateTime<Utc>) -> App {
 fn startup_entries(setup: &DashboardSetup, app: &App, now: DateTime<Utc>) -> Vec<Entry> {
     let incident = &app.incident.incident;
     let author = &app.incident.author;
-    let mut entries = Vec::new();
-    if incident.timeline.is_empty() {
-        entries.push(author.open_incident(now, &setup.title));
-    }
-    if let Some(runbook) = &setup.runbook
-        && incident.needs_runbook_entry(runbook)
-    {
-        entries.push(author.runbook_loaded(now, runbook));
-    }
+    let mut entries =
+        author.startup_entries(now, incident, Some(&setup.title), setup.runbook.as_ref());
     if let Some(since) = setup.impact_since
         && incident.state.milestone(Milestone::ImpactStarted).is_none()
     {

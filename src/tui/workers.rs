@@ -209,7 +209,7 @@ pub fn spawn_export(journal: PathBuf, events: mpsc::Sender<AppEvent>) {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned());
             let text = export::markdown(&replay.entries, name.as_deref());
-            let output = journal.with_extension("postmortem.md");
+            let output = export::postmortem_path(&journal);
             export::write_atomically(&output, text.as_bytes())
                 .map_err(|e| format!("writing {}: {e}", output.display()))?;
             Ok(output.display().to_string())
