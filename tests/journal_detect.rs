@@ -163,7 +163,7 @@ fn hop_transitions_become_entries() {
             "flapping is summarised once the quiet period has passed",
             &[
                 (0, Tls(TlsCertExpired), &["tls of api failing"]),
-                (10, Healthy, &["tls of api recovered after 10.0s"]),
+                (10, Healthy, &["tls of api recovered after 10s"]),
                 (20, Tls(TlsCertExpired), &[]),
                 (30, Healthy, &[]),
                 (40, Tls(TlsCertExpired), &[]),

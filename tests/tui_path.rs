@@ -16,7 +16,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use warroom::probe::model::*;
 use warroom::probe::spec::TargetSpec;
-use warroom::tui::app::{App, AppEvent, Overlay};
+use warroom::timeline::detect::{Detector, DetectorSettings};
+use warroom::timeline::{Actor, Author, Incident};
+use warroom::tui::app::{App, AppEvent};
+use warroom::tui::incident_view::IncidentView;
+use warroom::tui::overlay::Overlay;
 use warroom::tui::panes;
 use warroom::tui::path_state::PathState;
 use warroom::tui::theme::{ColorDepth, Theme};
@@ -133,12 +137,21 @@ fn app_with(reports: Vec<TargetReport>, deps: Vec<DependencyReport>) -> App {
             spec
         })
         .collect();
+    let incident = IncidentView::new(
+        Incident::new(None),
+        Author::new(Actor::new("ic", "bastion")),
+        Detector::new(DetectorSettings::default(), Actor::automatic()),
+        "incident.jsonl".into(),
+        Duration::from_secs(1800),
+    );
     let mut app = App::new(
         "webhook outage".into(),
         PathState::new(&specs),
+        None,
+        incident,
         at(0),
-        Duration::from_secs(10),
     );
+    app.probe_interval = Duration::from_secs(10);
     app.now = at(754);
     for report in reports {
         app.apply(AppEvent::Probe(Box::new(report)));
@@ -153,7 +166,16 @@ fn render(app: &App, width: u16, height: u16) -> String {
     let theme = Theme::load("default", ColorDepth::Ansi16).unwrap();
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
-        .draw(|frame| panes::draw(frame, app, &theme))
+        .draw(|frame| {
+            if app.overlay == Overlay::None
+                && width >= panes::MIN_WIDTH
+                && height >= panes::MIN_HEIGHT
+            {
+                panes::path::render(frame, frame.area(), &app.path, &theme, true);
+            } else {
+                panes::draw(frame, app, &theme);
+            }
+        })
         .unwrap();
     terminal.backend().to_string()
 }

@@ -17,8 +17,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::lab::{BoxedStream, ConnectionHandler};
 
-/// The most of a request or status line kept; a longer line is logged cut.
-const MAX_LINE: usize = 2048;
+/// The most of a request head kept; the request line and `User-Agent` are read from it.
+const MAX_HEAD: usize = 4096;
 
 /// An access log file shared by the ingresses.
 pub struct AccessLog {
@@ -34,17 +34,20 @@ impl AccessLog {
     }
 
     fn write(&self, record: &Record, upstream: &str, seconds: f64) {
-        let request = String::from_utf8_lossy(&record.request_line);
-        let mut parts = request.split(' ');
+        let head = String::from_utf8_lossy(&record.head);
+        let mut lines = head.split("\r\n");
+        let mut parts = lines.next().unwrap_or_default().split(' ');
         let (method, path) = (parts.next().unwrap_or("-"), parts.next().unwrap_or("-"));
+        let user_agent = lines
+            .find_map(|l| {
+                l.split_once(':')
+                    .filter(|(name, _)| name.eq_ignore_ascii_case("user-agent"))
+            })
+            .map_or("-", |(_, value)| value.trim());
+        // nginx logs 499 when the client went away before the answer.
         let status = record
             .status
             .map_or_else(|| "499".to_owned(), |s| s.to_string());
-        let user_agent = if path.starts_with("/webhooks/") {
-            "PaymentProvider-Webhooks/2.1"
-        } else {
-            "warroom-probe"
-        };
         let line = format!(
             "127.0.0.1 - - [{}] \"{} {} HTTP/1.1\" {} {} \"-\" \"{}\" {:.3} {}\n",
             chrono::Utc::now().format("%d/%b/%Y:%H:%M:%S +0000"),
@@ -64,8 +67,8 @@ impl AccessLog {
 
 #[derive(Default)]
 struct Record {
-    request_line: Vec<u8>,
-    request_done: bool,
+    /// The start of the request head as the client sent it.
+    head: Vec<u8>,
     status: Option<u16>,
     status_line: Vec<u8>,
     bytes_sent: u64,
@@ -105,14 +108,14 @@ impl ConnectionHandler for AccessLogged {
             let started = Instant::now();
             serve.await;
             let record = record.lock().unwrap_or_else(PoisonError::into_inner);
-            if !record.request_line.is_empty() {
+            if !record.head.is_empty() {
                 log.write(&record, &upstream(), started.elapsed().as_secs_f64());
             }
         })
     }
 }
 
-/// A stream that remembers the first line read and the first line written.
+/// A stream that remembers the start of what was read and the status line written.
 struct Tap {
     inner: BoxedStream,
     record: Arc<Mutex<Record>>,
@@ -127,15 +130,11 @@ impl AsyncRead for Tap {
         let before = buf.filled().len();
         let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
         let mut record = self.record.lock().unwrap_or_else(PoisonError::into_inner);
-        if !record.request_done {
-            for &byte in &buf.filled()[before..] {
-                if byte == b'\r' || byte == b'\n' || record.request_line.len() >= MAX_LINE {
-                    record.request_done = true;
-                    break;
-                }
-                record.request_line.push(byte);
-            }
-        }
+        let room = MAX_HEAD.saturating_sub(record.head.len());
+        let fresh = &buf.filled()[before..];
+        record
+            .head
+            .extend_from_slice(&fresh[..fresh.len().min(room)]);
         poll
     }
 }

@@ -90,13 +90,18 @@ async fn send(
     let tcp = TcpStream::connect(addr).await?;
     let name = ServerName::try_from(DOMAIN).map_err(std::io::Error::other)?;
     let mut tls = connector.connect(name, tcp).await?;
+    let agent = if path.starts_with("/webhooks/") {
+        "PaymentProvider-Webhooks/2.1"
+    } else {
+        "checkout-web/5.3"
+    };
     let body = if method == "POST" {
         r#"{"type":"payment_intent.succeeded","id":"evt_demo"}"#
     } else {
         ""
     };
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {DOMAIN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {DOMAIN}\r\nUser-Agent: {agent}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     tls.write_all(request.as_bytes()).await?;
