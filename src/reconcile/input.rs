@@ -19,6 +19,9 @@ use super::profile::{AmountUnit, Mode, Profile, SideColumns};
 use super::timestamp::parse_time_ms;
 use super::{BadRow, ReconcileError, Side};
 
+/// The most rows a table is sized for up front; larger files grow it as they go.
+const MAX_RESERVED_ROWS: u64 = 50_000_000;
+
 /// Where each needed field sits in a record.
 struct Indices {
     key: Vec<usize>,
@@ -57,13 +60,21 @@ pub fn read_side(path: &Path, settings: &ReadSettings<'_>) -> Result<SideTable, 
     };
     let file = File::open(path).map_err(open_error)?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
-    let looks_like_json = {
+    let file_len = reader.get_ref().metadata().map_or(0, |m| m.len());
+    let (looks_like_json, estimated_rows) = {
         let head = reader.fill_buf().map_err(open_error)?;
+        let lines_in_head = memchr::memchr_iter(b'\n', head).count() as u64;
+        let estimate = (file_len * lines_in_head)
+            .checked_div(head.len() as u64)
+            .unwrap_or(0);
         let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
-        head.trim_ascii_start().first() == Some(&b'{')
+        (head.trim_ascii_start().first() == Some(&b'{'), estimate)
     };
     let name = path.to_string_lossy();
     let mut table = SideTable::new(name.clone().into_owned(), settings.profile, settings.side);
+    // Sizing the table once from the file length avoids rehashing it several times on the way,
+    // which is both slower and briefly needs the old and the new table at once.
+    table.reserve(usize::try_from(estimated_rows.min(MAX_RESERVED_ROWS)).unwrap_or(0));
     if name.ends_with(".jsonl") || name.ends_with(".ndjson") || looks_like_json {
         read_json_lines(reader, path, settings, &mut table)?;
     } else {
