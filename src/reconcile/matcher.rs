@@ -422,3 +422,115 @@ pub fn match_tables(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agg(rows: u32, applied: u32, amount: i64) -> Agg {
+        Agg {
+            amount,
+            occurred_ms: 1_000,
+            line: 2,
+            rows,
+            applied,
+            handled: applied,
+            status: 1,
+            currency: Currency::default(),
+            has_money: true,
+            chosen_applied: applied > 0,
+            mixed_currency: false,
+        }
+    }
+
+    fn judge(mode: Mode) -> Judge {
+        Judge {
+            mode,
+            from_ms: Some(0),
+            to_ms: Some(10_000),
+            retry_horizon_ms: 5_000,
+            reference_ms: Some(10_000),
+        }
+    }
+
+    #[test]
+    fn transactions_compare_counts_and_sums_per_reference_and_kind() {
+        let same = |_: u16, _: u16| true;
+        let j = judge(Mode::Transactions);
+        let cases = [
+            // Two partial refunds on each side: the same key, matched by count and sum.
+            (agg(2, 2, -2500), agg(2, 2, -2500), Category::Matched),
+            // A refund posted twice on our side only.
+            (
+                agg(2, 2, -4000),
+                agg(1, 1, -2000),
+                Category::DuplicateEffect,
+            ),
+            (agg(1, 1, -500), agg(1, 1, -600), Category::AmountMismatch),
+            // A failed attempt then the posting: one effect, an extra row.
+            (
+                Agg {
+                    handled: 1,
+                    ..agg(2, 1, 700)
+                },
+                agg(1, 1, 700),
+                Category::DuplicateDelivery,
+            ),
+        ];
+        for (ours, gateway, want) in cases {
+            assert_eq!(
+                j.categorize(Some(&ours), Some(&gateway), same),
+                want,
+                "{ours:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn missing_events_wait_out_the_retry_horizon() {
+        let same = |_: u16, _: u16| true;
+        let j = judge(Mode::Events);
+        let young = Agg {
+            occurred_ms: 9_000,
+            ..agg(1, 1, 1)
+        };
+        let old = Agg {
+            occurred_ms: 2_000,
+            ..agg(1, 1, 1)
+        };
+        assert_eq!(
+            j.categorize(None, Some(&young), same),
+            Category::PendingRetry
+        );
+        assert_eq!(
+            j.categorize(None, Some(&old), same),
+            Category::MissingInOurs
+        );
+        let failed = Agg {
+            applied: 0,
+            handled: 0,
+            ..agg(1, 0, 1)
+        };
+        assert_eq!(
+            j.categorize(Some(&failed), Some(&old), same),
+            Category::MissingInOurs
+        );
+        let late = Agg {
+            occurred_ms: 20_000,
+            ..old
+        };
+        assert_eq!(j.categorize(None, Some(&late), same), Category::OutOfWindow);
+    }
+
+    #[test]
+    fn long_and_short_keys_hash_and_compare_as_their_bytes() {
+        let short = CompactKey::new(b"evt_1");
+        let long = CompactKey::new(&[b'x'; 64]);
+        assert_eq!(short.as_bytes(), b"evt_1");
+        assert_eq!(long.as_bytes(), &[b'x'; 64][..]);
+        assert!(matches!(short, CompactKey::Inline { .. }));
+        assert!(matches!(long, CompactKey::Heap(_)));
+        assert_eq!(std::mem::size_of::<CompactKey>(), 32);
+        assert_eq!(std::mem::size_of::<Agg>(), 40);
+    }
+}
