@@ -263,6 +263,8 @@ struct RowParser<'a> {
     settings: &'a ReadSettings<'a>,
     key: Vec<u8>,
     kinds: HashMap<Vec<u8>, (String, i64)>,
+    /// Currency spellings seen so far; a file rarely has more than a handful.
+    currencies: Vec<([u8; 3], Currency)>,
 }
 
 impl<'a> RowParser<'a> {
@@ -271,7 +273,19 @@ impl<'a> RowParser<'a> {
             settings,
             key: Vec::with_capacity(64),
             kinds: HashMap::new(),
+            currencies: Vec::new(),
         }
+    }
+
+    fn currency(&mut self, raw: &[u8]) -> Result<Currency, String> {
+        if let Some((_, c)) = self.currencies.iter().find(|(seen, _)| seen == raw) {
+            return Ok(*c);
+        }
+        let currency = Currency::parse(raw).map_err(|e| e.to_string())?;
+        if let (Ok(spelling), true) = (<[u8; 3]>::try_from(raw), self.currencies.len() < 32) {
+            self.currencies.push((spelling, currency));
+        }
+        Ok(currency)
     }
 
     fn parse<'r>(&'r mut self, record: &'r ByteRecord, ix: &Indices) -> Result<Row<'r>, String> {
@@ -301,7 +315,7 @@ impl<'a> RowParser<'a> {
 
         let money = match ix.currency {
             Some(ci) => {
-                let currency = Currency::parse(field(ci)).map_err(|e| e.to_string())?;
+                let currency = self.currency(field(ci))?;
                 let text = [ix.amount, ix.credit, ix.debit]
                     .into_iter()
                     .flatten()
