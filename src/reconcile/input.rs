@@ -185,6 +185,10 @@ fn read_json_lines(
 }
 
 /// The value at `path`: a top-level key first (keys may contain dots), then a dotted path.
+// Known gap: a JSON number with a fraction (`12.34` rather than `"12.34"`) goes through f64 in
+// serde_json and is written back in its shortest form, which is exact for ordinary amounts but
+// not beyond about fifteen significant digits; integer minor units and strings are exact.
+
 fn json_text(value: &serde_json::Value, path: &str) -> String {
     let found = value
         .get(path)

@@ -57,7 +57,8 @@ pub struct Agg {
     pub currency: Currency,
     pub has_money: bool,
     chosen_applied: bool,
-    /// Rows of this key disagree on currency.
+    /// Rows of this key disagree on currency (transactions mode). The key is then a currency
+    /// mismatch, and its sum, which mixes currencies, is counted under the first row's one.
     pub mixed_currency: bool,
 }
 

@@ -35,6 +35,13 @@
 //!   [`summary::RecoverySummary::exit_code`] gives the same 0/1/2/3 as the command.
 //!
 //! Both run synchronously and read whole files, so the dashboard calls them from a worker.
+//!
+//! # Known gaps
+//! Totals are one signed net per currency; the notes' split into gross, refunds and
+//! chargebacks, and totals per provider, are not computed. The low-confidence fallback match on
+//! merchant reference, amount and currency is not implemented. Adyen's `TimeZone` column is
+//! not applied (times are taken as UTC). A gateway export that lists one event id twice in
+//! events mode has the repeat reported as a bad row rather than compared.
 
 pub mod input;
 pub mod matcher;

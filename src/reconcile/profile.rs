@@ -280,7 +280,7 @@ impl Profile {
             let start = span.map_or(0, |s| s.start);
             ProfileError::Invalid {
                 path: path.to_owned(),
-                line: text[..start.min(text.len())].matches('\n').count() + 1,
+                line: text.get(..start).unwrap_or(text).matches('\n').count() + 1,
                 key: key.to_owned(),
                 message,
             }
