@@ -601,3 +601,31 @@ fn key_and_delimiter_flags_override_the_profile() {
     ]);
     assert_eq!(by_event.json()["counts"]["missing_in_ours"], 2);
 }
+
+#[test]
+fn an_event_listed_twice_by_the_gateway_is_a_bad_row_not_a_silent_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("ours.csv");
+    let gateway = dir.path().join("gateway.csv");
+    let header = "event_id,amount,currency,status,occurred_at\n";
+    let row = "evt_1,1.00,USD,succeeded,2026-03-02T13:00:00Z\n";
+    std::fs::write(&ours, format!("{header}{row}")).unwrap();
+    std::fs::write(&gateway, format!("{header}{row}{row}")).unwrap();
+    let run = reconcile(&[
+        "--ours",
+        ours.to_str().unwrap(),
+        "--gateway",
+        gateway.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(run.code, 3);
+    let report = run.json();
+    assert_eq!(report["counts"]["matched"], 1);
+    assert_eq!(report["bad_rows"][0]["line"], 3);
+    assert!(
+        report["bad_rows"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("first at line 2")
+    );
+}

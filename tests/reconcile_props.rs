@@ -245,6 +245,14 @@ retry_horizon = "1h"
         summary.headline
     );
 
+    let markdown = summary.markdown();
+    assert!(markdown.contains("| duplicate_effect | 1 |"), "{markdown}");
+    assert!(
+        markdown.contains("| KWD | 1230 in 1 | 1234 in 1 | -4 |"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("| matched | 0 |"));
+
     // It is evidence in a JSON journal, so it must survive a round trip.
     let json = serde_json::to_string(&summary).unwrap();
     let back: RecoverySummary = serde_json::from_str(&json).unwrap();

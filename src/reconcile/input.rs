@@ -184,11 +184,10 @@ fn read_json_lines(
     Ok(())
 }
 
-/// The value at `path`: a top-level key first (keys may contain dots), then a dotted path.
 // Known gap: a JSON number with a fraction (`12.34` rather than `"12.34"`) goes through f64 in
 // serde_json and is written back in its shortest form, which is exact for ordinary amounts but
 // not beyond about fifteen significant digits; integer minor units and strings are exact.
-
+/// The value at `path`: a top-level key first (keys may contain dots), then a dotted path.
 fn json_text(value: &serde_json::Value, path: &str) -> String {
     let found = value
         .get(path)

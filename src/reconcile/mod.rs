@@ -32,7 +32,8 @@
 //! - [`summary::RecoverySummary`] is a small serde type (status, counts, totals per currency,
 //!   bad-row and replay counts, a one-line headline) meant to be embedded as the evidence of a
 //!   `reconciliation` timeline entry and to fill the export's data-consistency section;
-//!   [`summary::RecoverySummary::exit_code`] gives the same 0/1/2/3 as the command.
+//!   [`summary::RecoverySummary::exit_code`] gives the same 0/1/2/3 as the command and
+//!   [`summary::RecoverySummary::markdown`] the body of the export's data-consistency section.
 //!
 //! Both run synchronously and read whole files, so the dashboard calls them from a worker.
 //!
