@@ -39,7 +39,6 @@ struct Indices {
 pub struct ReadSettings<'a> {
     pub side: Side,
     pub profile: &'a Profile,
-    pub delimiter: u8,
 }
 
 impl ReadSettings<'_> {
@@ -90,7 +89,7 @@ fn read_csv(
     table: &mut SideTable,
 ) -> Result<(), ReconcileError> {
     let mut csv = csv::ReaderBuilder::new()
-        .delimiter(settings.delimiter)
+        .delimiter(settings.profile.delimiter)
         .flexible(true)
         .buffer_capacity(1 << 20)
         .from_reader(reader);

@@ -245,7 +245,6 @@ pub fn reconcile(
     let settings = |side| input::ReadSettings {
         side,
         profile: &profile,
-        delimiter: profile.delimiter,
     };
     let (ours_settings, gateway_settings) = (settings(Side::Ours), settings(Side::Gateway));
     let (ours_table, gateway_table) = std::thread::scope(|scope| {
