@@ -276,7 +276,7 @@ proptest! {
         // Each side's total is the signed sum of its rows per currency; a key counts once.
         for (side, rows) in [("ours", &ours), ("gateway", &gateway)] {
             let mut sums: BTreeMap<&str, i128> = BTreeMap::new();
-            for &(_, kind, amount, currency) in rows.iter() {
+            for &(_, kind, amount, currency) in rows {
                 *sums.entry(CURRENCIES[currency].0).or_default() += KINDS[kind].1 * i128::from(AMOUNTS[amount]);
             }
             for (code, t) in &report.totals {
