@@ -513,3 +513,119 @@ fn control_characters_from_the_files_never_reach_the_terminal() {
         run.stdout
     );
 }
+
+#[test]
+fn a_toml_profile_reads_stripe_event_json_with_dotted_paths_minor_units_and_unix_times() {
+    let dir = format!("{FIXTURES}/stripe_events");
+    let gateway = format!("{dir}/gateway.jsonl");
+    let run = reconcile(&[
+        "--ours",
+        &format!("{dir}/ours.csv"),
+        "--gateway",
+        &gateway,
+        "--profile",
+        &format!("{dir}/profile.toml"),
+        "--now",
+        "2026-03-10T00:00:00Z",
+        "--json",
+    ]);
+    let report = run.json();
+    assert_eq!(report["counts"]["matched"], 1, "{}", run.stdout);
+    assert_eq!(
+        report["counts"]["duplicate_delivery"], 1,
+        "failed then retried: evt_2"
+    );
+    assert_eq!(
+        report["counts"]["missing_in_ours"], 1,
+        "evt_3 never arrived"
+    );
+    assert_eq!(
+        report["totals"],
+        serde_json::json!({}),
+        "no amounts on our webhook log"
+    );
+
+    let run = reconcile(&[
+        "--ours",
+        &format!("{dir}/ours_amounts.csv"),
+        "--gateway",
+        &gateway,
+        "--profile",
+        &format!("{dir}/minor_profile.toml"),
+        "--json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(report["totals"]["USD"]["gateway_minor"], 1734);
+    assert_eq!(report["totals"]["JPY"]["gateway_minor"], 1500);
+}
+
+#[test]
+fn key_and_delimiter_flags_override_the_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("ours.csv");
+    let gateway = dir.path().join("gateway.csv");
+    let header = "event_id|order|amount|currency|status|occurred_at\n";
+    std::fs::write(
+        &ours,
+        format!("{header}e1|o1|1.00|USD|ok|2026-03-02T13:00:00Z\ne2|o2|2.00|USD|ok|2026-03-02T13:00:00Z\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        &gateway,
+        format!("{header}x1|o1|1.00|USD|ok|2026-03-02T13:00:00Z\nx2|o2|2.00|USD|ok|2026-03-02T13:00:00Z\n"),
+    )
+    .unwrap();
+    let (ours, gateway) = (ours.to_str().unwrap(), gateway.to_str().unwrap());
+    let by_order = reconcile(&[
+        "--ours",
+        ours,
+        "--gateway",
+        gateway,
+        "--delimiter",
+        "|",
+        "--key",
+        "order",
+        "--json",
+    ]);
+    assert_eq!(by_order.code, 0, "{}", by_order.stdout);
+    assert_eq!(by_order.json()["counts"]["matched"], 2);
+    let by_event = reconcile(&[
+        "--ours",
+        ours,
+        "--gateway",
+        gateway,
+        "--delimiter",
+        "|",
+        "--json",
+    ]);
+    assert_eq!(by_event.json()["counts"]["missing_in_ours"], 2);
+}
+
+#[test]
+fn an_event_listed_twice_by_the_gateway_is_a_bad_row_not_a_silent_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("ours.csv");
+    let gateway = dir.path().join("gateway.csv");
+    let header = "event_id,amount,currency,status,occurred_at\n";
+    let row = "evt_1,1.00,USD,succeeded,2026-03-02T13:00:00Z\n";
+    std::fs::write(&ours, format!("{header}{row}")).unwrap();
+    std::fs::write(&gateway, format!("{header}{row}{row}")).unwrap();
+    let run = reconcile(&[
+        "--ours",
+        ours.to_str().unwrap(),
+        "--gateway",
+        gateway.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(run.code, 3);
+    let report = run.json();
+    assert_eq!(report["counts"]["matched"], 1);
+    assert_eq!(report["bad_rows"][0]["line"], 3);
+    assert!(
+        report["bad_rows"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("first at line 2")
+    );
+}

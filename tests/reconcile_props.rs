@@ -215,6 +215,82 @@ proptest! {
     }
 }
 
+/// One ledger or gateway row in transactions mode: reference, kind, amount, currency.
+type Movement = (usize, usize, usize, usize);
+
+const KINDS: [(&str, i128); 3] = [("charge", 1), ("refund", -1), ("chargeback", -1)];
+
+fn movements() -> impl Strategy<Value = Vec<Movement>> {
+    proptest::collection::vec((0..6_usize, 0..3_usize, 0..3_usize, 0..3_usize), 0..20)
+}
+
+fn ledger(rows: &[Movement], header: &str, negative_refunds: bool) -> String {
+    let mut text = format!("{header}\n");
+    for &(reference, kind, amount, currency) in rows {
+        let (mut amount, code) = money(Fields {
+            amount,
+            currency,
+            status: 0,
+        });
+        if negative_refunds && KINDS[kind].1 < 0 {
+            amount.insert(0, '-');
+        }
+        let kind = KINDS[kind].0;
+        let _ = writeln!(
+            text,
+            "ch_{reference},{kind},{amount},{code},succeeded,2026-03-02T13:00:00Z"
+        );
+    }
+    text
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn transactions_land_once_per_reference_and_kind_and_totals_are_signed_sums(
+        ours in movements(),
+        gateway in movements(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let ours_header = "provider_ref,kind,amount,currency,status,created_at";
+        let gateway_header = "reference,kind,amount,currency,status,occurred_at";
+        std::fs::write(dir.path().join("ours.csv"), ledger(&ours, ours_header, false)).unwrap();
+        std::fs::write(dir.path().join("gateway.csv"), ledger(&gateway, gateway_header, true)).unwrap();
+        let profile = Profile::built_in("transactions").unwrap();
+        let options = Options { max_rows: 1_000, ..Options::default() };
+        let report = reconcile(&dir.path().join("ours.csv"), &dir.path().join("gateway.csv"), &profile, &options).unwrap();
+        prop_assert_eq!(report.bad_row_count, 0);
+
+        let keys: HashSet<(usize, usize)> = ours.iter().chain(&gateway).map(|m| (m.0, m.1)).collect();
+        prop_assert_eq!(report.counts.total(), keys.len() as u64);
+        let listed: Vec<(String, String)> = report
+            .rows
+            .values()
+            .flatten()
+            .map(|r| (r.key.clone(), r.kind.clone().unwrap_or_default()))
+            .collect();
+        let unique: HashSet<&(String, String)> = listed.iter().collect();
+        prop_assert_eq!(unique.len(), listed.len(), "a key listed in two categories");
+
+        // Each side's total is the signed sum of its rows per currency; a key counts once.
+        for (side, rows) in [("ours", &ours), ("gateway", &gateway)] {
+            let mut sums: BTreeMap<&str, i128> = BTreeMap::new();
+            for &(_, kind, amount, currency) in rows {
+                *sums.entry(CURRENCIES[currency].0).or_default() += KINDS[kind].1 * i128::from(AMOUNTS[amount]);
+            }
+            for (code, t) in &report.totals {
+                let got = if side == "ours" { t.ours_minor } else { t.gateway_minor };
+                // A key whose rows mix currencies is counted under its first row's currency.
+                let mixed = rows.iter().any(|a| rows.iter().any(|b| (a.0, a.1) == (b.0, b.1) && a.3 != b.3));
+                if !mixed {
+                    prop_assert_eq!(got, sums.get(code.as_str()).copied().unwrap_or(0), "{} {}", side, code);
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn a_reconcile_section_runs_and_yields_a_summary_for_the_timeline() {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/reconcile");
@@ -244,6 +320,14 @@ retry_horizon = "1h"
         "{}",
         summary.headline
     );
+
+    let markdown = summary.markdown();
+    assert!(markdown.contains("| duplicate_effect | 1 |"), "{markdown}");
+    assert!(
+        markdown.contains("| KWD | 1230 in 1 | 1234 in 1 | -4 |"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("| matched | 0 |"));
 
     // It is evidence in a JSON journal, so it must survive a round trip.
     let json = serde_json::to_string(&summary).unwrap();

@@ -19,6 +19,9 @@ use super::profile::{AmountUnit, Mode, Profile, SideColumns};
 use super::timestamp::parse_time_ms;
 use super::{BadRow, ReconcileError, Side};
 
+/// The most rows a table is sized for up front; larger files grow it as they go.
+const MAX_RESERVED_ROWS: u64 = 50_000_000;
+
 /// Where each needed field sits in a record.
 struct Indices {
     key: Vec<usize>,
@@ -36,7 +39,6 @@ struct Indices {
 pub struct ReadSettings<'a> {
     pub side: Side,
     pub profile: &'a Profile,
-    pub delimiter: u8,
 }
 
 impl ReadSettings<'_> {
@@ -57,13 +59,21 @@ pub fn read_side(path: &Path, settings: &ReadSettings<'_>) -> Result<SideTable, 
     };
     let file = File::open(path).map_err(open_error)?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
-    let looks_like_json = {
+    let file_len = reader.get_ref().metadata().map_or(0, |m| m.len());
+    let (looks_like_json, estimated_rows) = {
         let head = reader.fill_buf().map_err(open_error)?;
+        let lines_in_head = memchr::memchr_iter(b'\n', head).count() as u64;
+        let estimate = (file_len * lines_in_head)
+            .checked_div(head.len() as u64)
+            .unwrap_or(0);
         let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
-        head.trim_ascii_start().first() == Some(&b'{')
+        (head.trim_ascii_start().first() == Some(&b'{'), estimate)
     };
     let name = path.to_string_lossy();
     let mut table = SideTable::new(name.clone().into_owned(), settings.profile, settings.side);
+    // Sizing the table once from the file length avoids rehashing it several times on the way,
+    // which is both slower and briefly needs the old and the new table at once.
+    table.reserve(usize::try_from(estimated_rows.min(MAX_RESERVED_ROWS)).unwrap_or(0));
     if name.ends_with(".jsonl") || name.ends_with(".ndjson") || looks_like_json {
         read_json_lines(reader, path, settings, &mut table)?;
     } else {
@@ -79,7 +89,7 @@ fn read_csv(
     table: &mut SideTable,
 ) -> Result<(), ReconcileError> {
     let mut csv = csv::ReaderBuilder::new()
-        .delimiter(settings.delimiter)
+        .delimiter(settings.profile.delimiter)
         .flexible(true)
         .buffer_capacity(1 << 20)
         .from_reader(reader);
@@ -173,6 +183,9 @@ fn read_json_lines(
     Ok(())
 }
 
+// Known gap: a JSON number with a fraction (`12.34` rather than `"12.34"`) goes through f64 in
+// serde_json and is written back in its shortest form, which is exact for ordinary amounts but
+// not beyond about fifteen significant digits; integer minor units and strings are exact.
 /// The value at `path`: a top-level key first (keys may contain dots), then a dotted path.
 fn json_text(value: &serde_json::Value, path: &str) -> String {
     let found = value
@@ -252,6 +265,8 @@ struct RowParser<'a> {
     settings: &'a ReadSettings<'a>,
     key: Vec<u8>,
     kinds: HashMap<Vec<u8>, (String, i64)>,
+    /// Currency spellings seen so far; a file rarely has more than a handful.
+    currencies: Vec<([u8; 3], Currency)>,
 }
 
 impl<'a> RowParser<'a> {
@@ -260,7 +275,19 @@ impl<'a> RowParser<'a> {
             settings,
             key: Vec::with_capacity(64),
             kinds: HashMap::new(),
+            currencies: Vec::new(),
         }
+    }
+
+    fn currency(&mut self, raw: &[u8]) -> Result<Currency, String> {
+        if let Some((_, c)) = self.currencies.iter().find(|(seen, _)| seen == raw) {
+            return Ok(*c);
+        }
+        let currency = Currency::parse(raw).map_err(|e| e.to_string())?;
+        if let (Ok(spelling), true) = (<[u8; 3]>::try_from(raw), self.currencies.len() < 32) {
+            self.currencies.push((spelling, currency));
+        }
+        Ok(currency)
     }
 
     fn parse<'r>(&'r mut self, record: &'r ByteRecord, ix: &Indices) -> Result<Row<'r>, String> {
@@ -290,7 +317,7 @@ impl<'a> RowParser<'a> {
 
         let money = match ix.currency {
             Some(ci) => {
-                let currency = Currency::parse(field(ci)).map_err(|e| e.to_string())?;
+                let currency = self.currency(field(ci))?;
                 let text = [ix.amount, ix.credit, ix.debit]
                     .into_iter()
                     .flatten()

@@ -32,9 +32,17 @@
 //! - [`summary::RecoverySummary`] is a small serde type (status, counts, totals per currency,
 //!   bad-row and replay counts, a one-line headline) meant to be embedded as the evidence of a
 //!   `reconciliation` timeline entry and to fill the export's data-consistency section;
-//!   [`summary::RecoverySummary::exit_code`] gives the same 0/1/2/3 as the command.
+//!   [`summary::RecoverySummary::exit_code`] gives the same 0/1/2/3 as the command and
+//!   [`summary::RecoverySummary::markdown`] the body of the export's data-consistency section.
 //!
 //! Both run synchronously and read whole files, so the dashboard calls them from a worker.
+//!
+//! # Known gaps
+//! Totals are one signed net per currency; the notes' split into gross, refunds and
+//! chargebacks, and totals per provider, are not computed. The low-confidence fallback match on
+//! merchant reference, amount and currency is not implemented. Adyen's `TimeZone` column is
+//! not applied (times are taken as UTC). A gateway export that lists one event id twice in
+//! events mode has the repeat reported as a bad row rather than compared.
 
 pub mod input;
 pub mod matcher;
@@ -237,7 +245,6 @@ pub fn reconcile(
     let settings = |side| input::ReadSettings {
         side,
         profile: &profile,
-        delimiter: profile.delimiter,
     };
     let (ours_settings, gateway_settings) = (settings(Side::Ours), settings(Side::Gateway));
     let (ours_table, gateway_table) = std::thread::scope(|scope| {

@@ -5,6 +5,18 @@
 //! transactions, Stripe's itemized balance report and Adyen's settlement details report. Any
 //! other export is described by a TOML file in the same terms (see [`Profile::from_toml`]); its
 //! errors name the file, the line and the key at fault.
+//!
+//! | profile | mode | our columns | gateway columns | retry horizon |
+//! |---|---|---|---|---|
+//! | `generic` | events | `event_id, amount, currency, status, occurred_at` [+ `handler_status`] | the same without `handler_status` | none |
+//! | `transactions` | transactions | ledger: `provider_ref, kind, amount, currency, status, created_at` [+ `handler_status`] | `reference, kind, amount, currency, status, occurred_at` | none |
+//! | `stripe` | transactions | ledger | itemized balance report: `source_id, reporting_category, gross, currency, created_utc` (no status; `dispute` is a chargeback) | 3 days |
+//! | `adyen` | transactions | ledger | settlement details: `Psp Reference, Type, Gross Credit (GC)` or `Gross Debit (GC), Gross Currency, Creation Date` (no status) | 30 days |
+//!
+//! Kinds are matched case-insensitively after mapping common spellings: `payment`, `capture`,
+//! `sale` and Adyen's `Settled` are charges; `refunded` and `partial_refund` are refunds;
+//! `dispute` and `Chargeback` are chargebacks. Column names match case-insensitively; JSON lines
+//! take the same names or dotted paths (`data.object.amount`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -268,7 +280,7 @@ impl Profile {
             let start = span.map_or(0, |s| s.start);
             ProfileError::Invalid {
                 path: path.to_owned(),
-                line: text[..start.min(text.len())].matches('\n').count() + 1,
+                line: text.get(..start).unwrap_or(text).matches('\n').count() + 1,
                 key: key.to_owned(),
                 message,
             }

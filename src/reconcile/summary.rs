@@ -93,6 +93,40 @@ impl RecoverySummary {
         }
     }
 
+    /// The export's "Data consistency" section body: the verdict, non-zero categories and the
+    /// totals per currency, as Markdown (no heading, so the export chooses its level).
+    #[must_use]
+    pub fn markdown(&self) -> String {
+        let mut out = format!(
+            "Reconciliation of `{}` against `{}` (profile {}): **{}**.\n\n",
+            self.ours_file, self.gateway_file, self.profile, self.headline
+        );
+        out.push_str("| category | keys |\n|---|---:|\n");
+        for category in Category::ALL {
+            let n = self.counts.get(category.as_str()).copied().unwrap_or(0);
+            if n > 0 {
+                out.push_str(&format!("| {} | {n} |\n", category.as_str()));
+            }
+        }
+        if !self.totals.is_empty() {
+            out.push_str("\n| currency | ours (minor units) | gateway (minor units) | delta |\n");
+            out.push_str("|---|---:|---:|---:|\n");
+            for (currency, t) in &self.totals {
+                out.push_str(&format!(
+                    "| {currency} | {} in {} | {} in {} | {} |\n",
+                    t.ours_minor, t.ours_count, t.gateway_minor, t.gateway_count, t.delta_minor
+                ));
+            }
+        }
+        if self.bad_rows > 0 {
+            out.push_str(&format!(
+                "\n{} rows could not be read, so this result is incomplete.\n",
+                self.bad_rows
+            ));
+        }
+        out
+    }
+
     /// The command's exit code for this result: 0, 1, 2, or 3 when rows were unreadable.
     #[must_use]
     pub fn exit_code(&self) -> u8 {
