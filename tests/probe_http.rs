@@ -288,6 +288,14 @@ async fn secret_headers_are_sent_but_never_reported() {
     let report = within(TIMEOUT * 4, prober(None).probe_target(&spec)).await;
 
     assert_eq!(report.status, Verdict::Ok);
+    let sent = app
+        .handler()
+        .last_request_head()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(sent.contains("authorization: bearer s3cr3t"), "{sent}");
+    assert!(sent.contains("x-team: payments"), "{sent}");
+    assert!(sent.starts_with("get / http/1.1"), "{sent}");
     assert!(!serde_json::to_string(&report).unwrap().contains("s3cr3t"));
     assert!(!format!("{report:?}").contains("s3cr3t"));
 }

@@ -12,7 +12,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -147,6 +147,8 @@ pub struct AppHandler {
 struct AppState {
     behaviour: RwLock<AppBehaviour>,
     requests: AtomicU64,
+    /// The head of the last request read, for tests that check what a client sent.
+    last_request_head: Mutex<Option<String>>,
 }
 
 impl AppHandler {
@@ -156,6 +158,7 @@ impl AppHandler {
             state: Arc::new(AppState {
                 behaviour: RwLock::new(behaviour),
                 requests: AtomicU64::new(0),
+                last_request_head: Mutex::new(None),
             }),
         }
     }
@@ -175,12 +178,28 @@ impl AppHandler {
         self.state.requests.load(Ordering::Relaxed)
     }
 
+    /// The head (request line and headers) of the last request read.
+    #[must_use]
+    pub fn last_request_head(&self) -> Option<String> {
+        self.state
+            .last_request_head
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// Serves one request on `stream`. Returns true when the mode asks for a reset, which only
     /// the caller holding the TCP socket can do.
     async fn serve<S: AsyncRead + AsyncWrite + Unpin>(&self, stream: &mut S) -> bool {
-        if read_request(stream).await.is_err() {
+        let Ok(head) = read_request(stream).await else {
             return false;
-        }
+        };
+        *self
+            .state
+            .last_request_head
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) =
+            Some(String::from_utf8_lossy(&head).into_owned());
         let number = self.state.requests.fetch_add(1, Ordering::Relaxed);
         let behaviour = self
             .state
