@@ -347,3 +347,28 @@ async fn a_share_of_failures_shows_across_rounds() {
         "{statuses:?}"
     );
 }
+
+#[tokio::test]
+async fn a_trickling_server_times_out_with_its_first_byte_timed() {
+    let app = app(AppBehaviour::hostile(HostileMode::Trickle {
+        interval: Duration::from_millis(200),
+    }))
+    .await;
+
+    let report = probe(&format!("http://{}/", app.local_addr())).await;
+
+    let hop = http_hop(&report);
+    assert_eq!(
+        codes(hop),
+        vec![FindingCode::HttpTimeout],
+        "{}",
+        show(&report)
+    );
+    assert!(
+        hop.findings[0].message.contains("started answering"),
+        "{}",
+        show(&report)
+    );
+    assert!(http_detail(&report).ttfb_ms.is_some(), "{}", show(&report));
+    assert_eq!(http_detail(&report).status, None);
+}

@@ -20,6 +20,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
 use super::attribution::attribute;
+use super::first_byte::FirstByteClock;
 use super::model::{Finding, FindingCode, HopDetail, HopReport, HopStatus, HttpDetail, Origin};
 use super::spec::{HeaderValue, TargetSpec};
 use super::tls;
@@ -54,30 +55,31 @@ where
     };
     let elapsed_ms = || started.elapsed().as_secs_f64() * 1000.0;
 
+    let (stream, first_byte) = FirstByteClock::new(stream);
+    let ttfb_ms = || {
+        first_byte
+            .get()
+            .map(|at| at.duration_since(started).as_secs_f64() * 1000.0)
+    };
     let handshake = hyper::client::conn::http1::Builder::new()
         .max_buf_size(HEAD_LIMIT_BYTES)
         .handshake::<_, Empty<Bytes>>(TokioIo::new(stream));
     let (mut sender, connection) = match tokio::time::timeout_at(deadline, handshake).await {
         Ok(Ok(parts)) => parts,
         Ok(Err(err)) => return broken(elapsed_ms(), &err, detail),
-        Err(_) => return timed_out(elapsed_ms(), spec.timeout, "setting up the request", detail),
+        Err(_) => return timed_out(elapsed_ms(), spec.timeout, detail),
     };
     let driver = AbortOnDrop(tokio::spawn(connection));
 
     let response = tokio::time::timeout_at(deadline, sender.send_request(request(spec))).await;
+    detail.ttfb_ms = ttfb_ms();
     let response = match response {
         Ok(Ok(response)) => response,
         Ok(Err(err)) => return broken(elapsed_ms(), &err, detail),
-        Err(_) => {
-            return timed_out(
-                elapsed_ms(),
-                spec.timeout,
-                "waiting for the response",
-                detail,
-            );
-        }
+        Err(_) => return timed_out(elapsed_ms(), spec.timeout, detail),
     };
-    let ttfb_ms = elapsed_ms();
+    // The head is complete, so a byte has arrived; the fallback only guards the invariant.
+    let ttfb_ms = ttfb_ms().unwrap_or_else(elapsed_ms);
     detail.ttfb_ms = Some(ttfb_ms);
     detail.status = Some(response.status().as_u16());
     detail.headers = response
@@ -329,14 +331,16 @@ fn broken(ms: f64, err: &hyper::Error, detail: HttpDetail) -> HttpOutcome {
     }
 }
 
-fn timed_out(ms: f64, timeout: Duration, waiting_for: &str, detail: HttpDetail) -> HttpOutcome {
-    let finding = Finding::new(
-        FindingCode::HttpTimeout,
-        format!(
-            "no complete response head within {} ms ({waiting_for})",
+fn timed_out(ms: f64, timeout: Duration, detail: HttpDetail) -> HttpOutcome {
+    let message = match detail.ttfb_ms {
+        Some(ttfb_ms) => format!(
+            "the server started answering after {ttfb_ms:.0} ms but the response head was \
+             still incomplete after {} ms",
             timeout.as_millis()
         ),
-    );
+        None => format!("no answer to the request within {} ms", timeout.as_millis()),
+    };
+    let finding = Finding::new(FindingCode::HttpTimeout, message);
     HttpOutcome {
         hop: HopReport::finished(Some(ms), vec![finding], HopDetail::Http(detail)),
         tls_finding: None,

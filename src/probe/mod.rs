@@ -9,6 +9,7 @@ pub mod attribution;
 mod chain;
 mod dependency;
 mod dns;
+mod first_byte;
 mod http;
 mod ip;
 pub mod model;
