@@ -81,22 +81,7 @@ where
     // The head is complete, so a byte has arrived; the fallback only guards the invariant.
     let ttfb_ms = ttfb_ms().unwrap_or_else(elapsed_ms);
     detail.ttfb_ms = Some(ttfb_ms);
-    detail.status = Some(response.status().as_u16());
-    detail.headers = response
-        .headers()
-        .iter()
-        .take(HEADERS_KEPT)
-        .map(|(name, value)| (name.as_str().to_owned(), inert_bytes(value.as_bytes())))
-        .collect();
-    let header_text = |name: HeaderName| {
-        response
-            .headers()
-            .get(name)
-            .map(|value| inert_bytes(value.as_bytes()))
-    };
-    detail.server = header_text(header::SERVER);
-    detail.via = header_text(header::VIA);
-    detail.location = header_text(header::LOCATION);
+    record_head(&mut detail, &response);
 
     let (body, body_end) = read_body(response.into_body(), deadline).await;
     drop(driver);
@@ -117,23 +102,8 @@ where
             ),
         ));
     }
-    match body_end {
-        BodyEnd::Complete | BodyEnd::LimitReached => {}
-        BodyEnd::TimedOut => verdict.add(Finding::new(
-            FindingCode::HttpTimeout,
-            format!(
-                "status {status} came after {ttfb_ms:.0} ms but the body was still arriving \
-                 after {} ms",
-                spec.timeout.as_millis()
-            ),
-        )),
-        BodyEnd::Broken(reason) => verdict.add(Finding::new(
-            FindingCode::HttpReset,
-            format!(
-                "the connection broke after {} bytes of the body: {reason}",
-                body.len()
-            ),
-        )),
+    if let Some(finding) = body_finding(body_end, status, ttfb_ms, body.len(), spec.timeout) {
+        verdict.add(finding);
     }
 
     HttpOutcome {
@@ -144,6 +114,52 @@ where
             detail: HopDetail::Http(detail),
         },
         tls_finding: None,
+    }
+}
+
+/// Copies status and headers (made inert) into the hop's detail.
+fn record_head<B>(detail: &mut HttpDetail, response: &hyper::Response<B>) {
+    detail.status = Some(response.status().as_u16());
+    detail.headers = response
+        .headers()
+        .iter()
+        .take(HEADERS_KEPT)
+        .map(|(name, value)| (name.as_str().to_owned(), inert_bytes(value.as_bytes())))
+        .collect();
+    let header_text = |name: HeaderName| {
+        response
+            .headers()
+            .get(name)
+            .map(|value| inert_bytes(value.as_bytes()))
+    };
+    detail.server = header_text(header::SERVER);
+    detail.via = header_text(header::VIA);
+    detail.location = header_text(header::LOCATION);
+}
+
+/// A body that did not arrive in full within the timeout, or broke off, is a finding; a body cut
+/// at [`BODY_LIMIT_BYTES`] by the probe itself is not.
+fn body_finding(
+    end: BodyEnd,
+    status: u16,
+    ttfb_ms: f64,
+    body_bytes: usize,
+    timeout: Duration,
+) -> Option<Finding> {
+    match end {
+        BodyEnd::Complete | BodyEnd::LimitReached => None,
+        BodyEnd::TimedOut => Some(Finding::new(
+            FindingCode::HttpTimeout,
+            format!(
+                "status {status} came after {ttfb_ms:.0} ms but the body was still arriving \
+                 after {} ms",
+                timeout.as_millis()
+            ),
+        )),
+        BodyEnd::Broken(reason) => Some(Finding::new(
+            FindingCode::HttpReset,
+            format!("the connection broke after {body_bytes} bytes of the body: {reason}"),
+        )),
     }
 }
 
