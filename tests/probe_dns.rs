@@ -252,3 +252,45 @@ async fn an_answer_flip_between_rounds_warns_with_old_and_new() {
     );
     assert_eq!(all_codes(&after), vec![FindingCode::IpChanged]);
 }
+
+#[tokio::test]
+async fn a_and_aaaa_answers_each_get_their_own_chain() {
+    let v6 = IpAddr::from(std::net::Ipv6Addr::LOCALHOST);
+    let Ok(app_v6) = AppServer::start(SocketAddr::new(v6, 0), AppBehaviour::default()).await else {
+        println!("skipped: ::1 is not available on this host");
+        return;
+    };
+    let port = app_v6.local_addr().port();
+    let Ok(_app_v4) =
+        AppServer::start(SocketAddr::new(loopback(1), port), AppBehaviour::default()).await
+    else {
+        println!("skipped: port {port} is taken on 127.0.0.1");
+        return;
+    };
+    let dns = nameserver().await;
+    dns.set_addresses("dual.warroom.test", &[loopback(1), v6]);
+    let spec = target(&format!("http://dual.warroom.test:{port}/"), TIMEOUT);
+
+    let report = within(
+        TIMEOUT * 4,
+        prober(Some(dns.local_addr())).probe_target(&spec),
+    )
+    .await;
+
+    assert_eq!(report.status, Verdict::Ok, "{}", show(&report));
+    let ips: Vec<IpAddr> = report.addresses.iter().map(|a| a.ip).collect();
+    assert_eq!(ips, vec![loopback(1), v6]);
+    let HopDetail::Dns(detail) = &report.hops.dns.detail else {
+        panic!("no dns detail: {}", show(&report));
+    };
+    assert_eq!(detail.aaaa.addresses, vec![v6]);
+    assert_eq!(app_v6.handler().requests(), 1);
+    assert!(
+        app_v6
+            .handler()
+            .last_request_head()
+            .unwrap()
+            .contains("Host: dual.warroom.test:"),
+        "the Host header carries the name, not the address"
+    );
+}
