@@ -290,7 +290,8 @@ async fn a_and_aaaa_answers_each_get_their_own_chain() {
             .handler()
             .last_request_head()
             .unwrap()
-            .contains("Host: dual.warroom.test:"),
+            .to_ascii_lowercase()
+            .contains("host: dual.warroom.test:"),
         "the Host header carries the name, not the address"
     );
 }
