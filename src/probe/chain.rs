@@ -14,6 +14,9 @@ use super::tls::TlsClient;
 use super::{http, tcp};
 
 /// Runs the chain for one address of `spec`.
+///
+/// Known gap: any scheme other than `https` is probed as plain HTTP; the config loader is where
+/// other schemes are refused.
 pub(crate) async fn probe_address(
     ip: IpAddr,
     port: u16,

@@ -43,6 +43,9 @@ pub(crate) struct HttpOutcome {
 }
 
 /// Sends the target's request over `stream` and judges the response.
+///
+/// Known gap: only HTTP/1.1 is spoken, which is why the TLS hop offers only `http/1.1` in ALPN;
+/// a server that insists on h2 fails at the ingress with an ALPN alert.
 pub(crate) async fn exchange<S>(stream: S, spec: &TargetSpec) -> HttpOutcome
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
