@@ -16,6 +16,7 @@ use std::error::Error as _;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Deserialize;
 use tokio::time::Instant;
@@ -23,7 +24,7 @@ use tokio::time::Instant;
 use super::ProbeSetupError;
 use super::http::{BODY_LIMIT_BYTES, judge_status};
 use super::model::{DependencyKind, DependencyReport, Finding, FindingCode, HopStatus, Verdict};
-use super::spec::{ProbeSettings, redact_url};
+use super::spec::{DependencySpec, ProbeSettings, redact_url};
 use super::tcp;
 use crate::text::{inert, inert_bytes};
 
@@ -52,10 +53,7 @@ pub(crate) fn client(settings: &ProbeSettings) -> Result<reqwest::Client, ProbeS
         .map_err(|err| ProbeSetupError::Tls(err.to_string()))
 }
 
-pub(crate) async fn probe(
-    client: &reqwest::Client,
-    spec: &super::spec::DependencySpec,
-) -> DependencyReport {
+pub(crate) async fn probe(client: &reqwest::Client, spec: &DependencySpec) -> DependencyReport {
     let started = Instant::now();
     let (status, findings, detail) = match spec.kind {
         DependencyKind::Tcp => probe_tcp(&spec.target, spec.timeout).await,
@@ -79,7 +77,7 @@ pub(crate) async fn probe(
 
 type Outcome = (Verdict, Vec<Finding>, String);
 
-async fn probe_tcp(target: &str, timeout: std::time::Duration) -> Outcome {
+async fn probe_tcp(target: &str, timeout: Duration) -> Outcome {
     let peer = match tokio::time::timeout(timeout, tokio::net::lookup_host(target)).await {
         Ok(Ok(mut found)) => found.next(),
         _ => None,
@@ -108,7 +106,7 @@ async fn probe_tcp(target: &str, timeout: std::time::Duration) -> Outcome {
     (verdict, hop.findings, detail)
 }
 
-async fn probe_http(client: &reqwest::Client, spec: &super::spec::DependencySpec) -> Outcome {
+async fn probe_http(client: &reqwest::Client, spec: &DependencySpec) -> Outcome {
     let (status, body) = match fetch(client, &spec.target, spec.timeout).await {
         Ok(fetched) => fetched,
         Err(finding) => return (Verdict::Fail, vec![finding], String::new()),
@@ -138,7 +136,7 @@ struct StatusIndicator {
     description: String,
 }
 
-async fn probe_statuspage(client: &reqwest::Client, spec: &super::spec::DependencySpec) -> Outcome {
+async fn probe_statuspage(client: &reqwest::Client, spec: &DependencySpec) -> Outcome {
     let url = status_json_url(&spec.target);
     let (status, body) = match fetch(client, &url, spec.timeout).await {
         Ok(fetched) => fetched,
@@ -194,7 +192,7 @@ pub(crate) fn status_json_url(target: &str) -> String {
 async fn fetch(
     client: &reqwest::Client,
     url: &str,
-    timeout: std::time::Duration,
+    timeout: Duration,
 ) -> Result<(u16, Vec<u8>), Finding> {
     let exchange = async {
         let mut response = client.get(url).send().await?;
