@@ -12,8 +12,6 @@
 //! is `HTTP_APP_5XX` and fails. A page that cannot be read as that format is
 //! `HTTP_UNEXPECTED_STATUS` as a warning, because it says nothing about the provider either way.
 
-use std::error::Error as _;
-use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,7 +20,7 @@ use serde::Deserialize;
 use tokio::time::Instant;
 
 use super::ProbeSetupError;
-use super::http::{BODY_LIMIT_BYTES, judge_status};
+use super::http::{BODY_LIMIT_BYTES, io_source, judge_status};
 use super::model::{DependencyKind, DependencyReport, Finding, FindingCode, HopStatus, Verdict};
 use super::spec::{DependencySpec, ProbeSettings, redact_url};
 use super::tcp;
@@ -218,20 +216,8 @@ async fn fetch(
 }
 
 fn classify_reqwest_error(err: &reqwest::Error, url: &str) -> Finding {
-    let io_err = {
-        let mut source = err.source();
-        let mut found = None;
-        while let Some(cause) = source {
-            if let Some(io_err) = cause.downcast_ref::<io::Error>() {
-                found = Some(io_err);
-                break;
-            }
-            source = cause.source();
-        }
-        found
-    };
     if err.is_connect()
-        && let Some(io_err) = io_err
+        && let Some(io_err) = io_source(err)
     {
         let peer = url::Url::parse(url)
             .ok()

@@ -366,7 +366,8 @@ fn timed_out(ms: f64, timeout: Duration, detail: HttpDetail) -> HttpOutcome {
     }
 }
 
-fn io_source(err: &hyper::Error) -> Option<&io::Error> {
+/// The I/O error somewhere in the causes of `err`, which says what the socket saw.
+pub(crate) fn io_source<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a io::Error> {
     let mut source = err.source();
     while let Some(cause) = source {
         if let Some(io_err) = cause.downcast_ref::<io::Error>() {
