@@ -372,3 +372,27 @@ async fn a_trickling_server_times_out_with_its_first_byte_timed() {
     assert!(http_detail(&report).ttfb_ms.is_some(), "{}", show(&report));
     assert_eq!(http_detail(&report).status, None);
 }
+
+#[tokio::test]
+async fn a_flapping_proxy_fails_a_share_of_rounds_as_the_proxys() {
+    let app = app(AppBehaviour::default()).await;
+    let proxy = ReverseProxy::start(any_port(), app.local_addr(), TIMEOUT)
+        .await
+        .unwrap();
+    proxy.set_failing_percent(50);
+    let prober = prober(None);
+    let spec = target(&format!("http://{}/", proxy.local_addr()), TIMEOUT);
+
+    let mut failures = Vec::new();
+    for _ in 0..4 {
+        let report = within(TIMEOUT * 4, prober.probe_target(&spec)).await;
+        failures.extend(codes(http_hop(&report)));
+    }
+
+    assert_eq!(failures, vec![FindingCode::HttpProxy5xx; 2]);
+    assert_eq!(
+        app.handler().requests(),
+        2,
+        "failed requests never reach the app"
+    );
+}

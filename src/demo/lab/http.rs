@@ -240,7 +240,7 @@ impl ConnectionHandler for AppHandler {
 }
 
 /// Whether request `number` is one of the failing share, spread evenly over the requests.
-fn fails(number: u64, percent: u8) -> bool {
+pub(crate) fn fails(number: u64, percent: u8) -> bool {
     let percent = u64::from(percent.min(100));
     (number + 1) * percent / 100 > number * percent / 100
 }
