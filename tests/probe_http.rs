@@ -396,3 +396,34 @@ async fn a_flapping_proxy_fails_a_share_of_rounds_as_the_proxys() {
         "failed requests never reach the app"
     );
 }
+
+/// Five silent apps in one round cost one timeout, not five: targets run concurrently.
+#[tokio::test]
+async fn a_round_probes_targets_and_dependencies_concurrently() {
+    let mut apps = Vec::new();
+    for _ in 0..5 {
+        apps.push(app(AppBehaviour::hostile(HostileMode::NeverAnswer)).await);
+    }
+    let targets: Vec<_> = apps
+        .iter()
+        .map(|app| target(&format!("http://{}/", app.local_addr()), TIMEOUT))
+        .collect();
+    let dependency = warroom::probe::spec::DependencySpec {
+        name: "silent health".into(),
+        kind: warroom::probe::model::DependencyKind::Http,
+        target: format!("http://{}/health", apps[0].local_addr()),
+        timeout: TIMEOUT,
+        interval: Duration::from_secs(10),
+        expect_status: vec![200..=399],
+    };
+
+    let round = within(TIMEOUT, prober(None).round(&targets, &[dependency])).await;
+
+    assert_eq!(round.targets.len(), 5);
+    assert!(round.targets.iter().all(|t| t.status == Verdict::Fail));
+    assert_eq!(
+        round.dependencies[0].findings[0].code,
+        FindingCode::HttpTimeout
+    );
+    assert_eq!(round.overall(), warroom::probe::model::Overall::Critical);
+}
