@@ -75,6 +75,11 @@ pub(crate) async fn probe(client: &reqwest::Client, spec: &DependencySpec) -> De
 
 type Outcome = (Verdict, Vec<Finding>, String);
 
+/// Connects to the first address of `target` (`host:port`).
+///
+/// Known gap: the name goes through the system resolver, not the configured nameservers, and
+/// only its first address is tried; a dependency worth per-address detail belongs in the
+/// request path as a target.
 async fn probe_tcp(target: &str, timeout: Duration) -> Outcome {
     let peer = match tokio::time::timeout(timeout, tokio::net::lookup_host(target)).await {
         Ok(Ok(mut found)) => found.next(),
