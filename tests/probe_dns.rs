@@ -295,3 +295,25 @@ async fn a_and_aaaa_answers_each_get_their_own_chain() {
         "the Host header carries the name, not the address"
     );
 }
+
+#[tokio::test]
+async fn a_nameserver_port_with_nothing_behind_it_is_no_answer() {
+    let closed = warroom::demo::lab::tcp::refusing_port(loopback(1))
+        .await
+        .unwrap();
+    let spec = target("http://app.warroom.test/", TIMEOUT);
+
+    let report = within(TIMEOUT * 2, prober(Some(closed)).probe_target(&spec)).await;
+
+    assert_eq!(
+        codes(&report.hops.dns),
+        vec![FindingCode::DnsTimeout],
+        "{}",
+        show(&report)
+    );
+    assert!(
+        report.hops.dns.findings[0]
+            .message
+            .contains(&closed.to_string())
+    );
+}
