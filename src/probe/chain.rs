@@ -14,6 +14,9 @@ use super::tls::TlsClient;
 use super::{http, tcp};
 
 /// Runs the chain for one address of `spec`.
+///
+/// Known gap: any scheme other than `https` is probed as plain HTTP; the config loader is where
+/// other schemes are refused.
 pub(crate) async fn probe_address(
     ip: IpAddr,
     port: u16,
@@ -392,5 +395,39 @@ mod tests {
             "Breaks at Firewall on 127.0.0.2: 127.0.0.2:80 refused the connection; \
              127.0.0.1 is healthy"
         );
+    }
+
+    #[test]
+    fn summaries_cover_name_breaks_warnings_and_health() {
+        let ok = || address("127.0.0.1", hop(HopStatus::Ok), hop(HopStatus::Ok));
+        let slow = || {
+            address(
+                "127.0.0.1",
+                hop(HopStatus::Ok),
+                failed(FindingCode::HttpSlow, "the response took 900 ms"),
+            )
+        };
+        let dns_broken = TargetHops {
+            dns: failed(FindingCode::DnsNxdomain, "app.test does not exist"),
+            ip: HopReport::blocked(),
+        };
+        let fine = name_hops(HopStatus::Ok, HopStatus::Ok);
+        let cases = [
+            (
+                dns_broken,
+                vec![],
+                "Breaks at Domain: app.test does not exist",
+            ),
+            (fine.clone(), vec![ok()], "Healthy on 127.0.0.1"),
+            (
+                fine.clone(),
+                vec![slow()],
+                "Works, with a warning at App on 127.0.0.1: the response took 900 ms",
+            ),
+        ];
+        for (hops, addresses, want) in cases {
+            let (verdict, broken_at) = target_verdict(&hops, &addresses);
+            assert_eq!(summary(verdict, broken_at, &hops, &addresses), want);
+        }
     }
 }

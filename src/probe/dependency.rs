@@ -12,18 +12,17 @@
 //! is `HTTP_APP_5XX` and fails. A page that cannot be read as that format is
 //! `HTTP_UNEXPECTED_STATUS` as a warning, because it says nothing about the provider either way.
 
-use std::error::Error as _;
-use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Deserialize;
 use tokio::time::Instant;
 
 use super::ProbeSetupError;
-use super::http::{BODY_LIMIT_BYTES, judge_status};
+use super::http::{BODY_LIMIT_BYTES, io_source, judge_status};
 use super::model::{DependencyKind, DependencyReport, Finding, FindingCode, HopStatus, Verdict};
-use super::spec::{ProbeSettings, redact_url};
+use super::spec::{DependencySpec, ProbeSettings, redact_url};
 use super::tcp;
 use crate::text::{inert, inert_bytes};
 
@@ -52,10 +51,7 @@ pub(crate) fn client(settings: &ProbeSettings) -> Result<reqwest::Client, ProbeS
         .map_err(|err| ProbeSetupError::Tls(err.to_string()))
 }
 
-pub(crate) async fn probe(
-    client: &reqwest::Client,
-    spec: &super::spec::DependencySpec,
-) -> DependencyReport {
+pub(crate) async fn probe(client: &reqwest::Client, spec: &DependencySpec) -> DependencyReport {
     let started = Instant::now();
     let (status, findings, detail) = match spec.kind {
         DependencyKind::Tcp => probe_tcp(&spec.target, spec.timeout).await,
@@ -79,7 +75,12 @@ pub(crate) async fn probe(
 
 type Outcome = (Verdict, Vec<Finding>, String);
 
-async fn probe_tcp(target: &str, timeout: std::time::Duration) -> Outcome {
+/// Connects to the first address of `target` (`host:port`).
+///
+/// Known gap: the name goes through the system resolver, not the configured nameservers, and
+/// only its first address is tried; a dependency worth per-address detail belongs in the
+/// request path as a target.
+async fn probe_tcp(target: &str, timeout: Duration) -> Outcome {
     let peer = match tokio::time::timeout(timeout, tokio::net::lookup_host(target)).await {
         Ok(Ok(mut found)) => found.next(),
         _ => None,
@@ -108,7 +109,7 @@ async fn probe_tcp(target: &str, timeout: std::time::Duration) -> Outcome {
     (verdict, hop.findings, detail)
 }
 
-async fn probe_http(client: &reqwest::Client, spec: &super::spec::DependencySpec) -> Outcome {
+async fn probe_http(client: &reqwest::Client, spec: &DependencySpec) -> Outcome {
     let (status, body) = match fetch(client, &spec.target, spec.timeout).await {
         Ok(fetched) => fetched,
         Err(finding) => return (Verdict::Fail, vec![finding], String::new()),
@@ -138,7 +139,7 @@ struct StatusIndicator {
     description: String,
 }
 
-async fn probe_statuspage(client: &reqwest::Client, spec: &super::spec::DependencySpec) -> Outcome {
+async fn probe_statuspage(client: &reqwest::Client, spec: &DependencySpec) -> Outcome {
     let url = status_json_url(&spec.target);
     let (status, body) = match fetch(client, &url, spec.timeout).await {
         Ok(fetched) => fetched,
@@ -194,7 +195,7 @@ pub(crate) fn status_json_url(target: &str) -> String {
 async fn fetch(
     client: &reqwest::Client,
     url: &str,
-    timeout: std::time::Duration,
+    timeout: Duration,
 ) -> Result<(u16, Vec<u8>), Finding> {
     let exchange = async {
         let mut response = client.get(url).send().await?;
@@ -220,20 +221,8 @@ async fn fetch(
 }
 
 fn classify_reqwest_error(err: &reqwest::Error, url: &str) -> Finding {
-    let io_err = {
-        let mut source = err.source();
-        let mut found = None;
-        while let Some(cause) = source {
-            if let Some(io_err) = cause.downcast_ref::<io::Error>() {
-                found = Some(io_err);
-                break;
-            }
-            source = cause.source();
-        }
-        found
-    };
     if err.is_connect()
-        && let Some(io_err) = io_err
+        && let Some(io_err) = io_source(err)
     {
         let peer = url::Url::parse(url)
             .ok()

@@ -97,6 +97,9 @@ pub(crate) fn nameservers(configured: &[SocketAddr]) -> Result<Vec<SocketAddr>, 
 }
 
 /// Resolves `host` through `nameservers` (and getaddrinfo when `compare_system` is set).
+///
+/// Known gap: hickory answers `localhost` itself (RFC 6761) without asking the nameservers, so a
+/// nameserver that gets `localhost` wrong is not caught.
 pub(crate) async fn resolve(
     host: &str,
     port: u16,

@@ -10,6 +10,7 @@ pub mod cert;
 mod chain;
 mod dependency;
 mod dns;
+mod first_byte;
 mod http;
 mod ip;
 pub mod model;

@@ -12,7 +12,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -152,6 +152,8 @@ pub struct AppHandler {
 struct AppState {
     behaviour: RwLock<AppBehaviour>,
     requests: AtomicU64,
+    /// The head of the last request read, for tests that check what a client sent.
+    last_request_head: Mutex<Option<String>>,
 }
 
 impl AppHandler {
@@ -161,6 +163,7 @@ impl AppHandler {
             state: Arc::new(AppState {
                 behaviour: RwLock::new(behaviour),
                 requests: AtomicU64::new(0),
+                last_request_head: Mutex::new(None),
             }),
         }
     }
@@ -180,12 +183,28 @@ impl AppHandler {
         self.state.requests.load(Ordering::Relaxed)
     }
 
+    /// The head (request line and headers) of the last request read.
+    #[must_use]
+    pub fn last_request_head(&self) -> Option<String> {
+        self.state
+            .last_request_head
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// Serves one request on `stream`. Returns true when the mode asks for a reset, which only
     /// the caller holding the TCP socket can do.
     async fn serve<S: AsyncRead + AsyncWrite + Unpin>(&self, stream: &mut S) -> bool {
-        if read_request(stream).await.is_err() {
+        let Ok(head) = read_request(stream).await else {
             return false;
-        }
+        };
+        *self
+            .state
+            .last_request_head
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) =
+            Some(String::from_utf8_lossy(&head).into_owned());
         let number = self.state.requests.fetch_add(1, Ordering::Relaxed);
         let behaviour = self
             .state
@@ -230,7 +249,7 @@ impl ConnectionHandler for AppHandler {
 }
 
 /// Whether request `number` is one of the failing share, spread evenly over the requests.
-fn fails(number: u64, percent: u8) -> bool {
+pub(crate) fn fails(number: u64, percent: u8) -> bool {
     let percent = u64::from(percent.min(100));
     (number + 1) * percent / 100 > number * percent / 100
 }

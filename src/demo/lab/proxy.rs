@@ -3,20 +3,21 @@
 //! It forwards each request to one upstream address and passes the answer back with its own
 //! `Server: nginx` header, exactly like nginx hides the upstream's. When the upstream refuses,
 //! breaks or sends no response head within the upstream timeout, it answers itself with a
-//! generated 502 or 504 page in nginx's format, so the probe's proxy-or-app attribution is tested
+//! generated 502 or 504 page in nginx's format (and, when asked, for a share of all requests), so the probe's proxy-or-app attribution is tested
 //! against the same evidence it meets in production. It implements [`ConnectionHandler`], so a lab
 //! TLS server can sit in front of it as the ingress.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::http::{read_head, reason};
+use super::http::{fails, read_head, reason};
 use super::serve::{self, LabError, ServerTask};
 use super::{BoxedStream, ConnectionHandler};
 
@@ -32,6 +33,10 @@ struct ProxyState {
     /// How long to wait for the upstream to connect, and then for each read from it
     /// (nginx's `proxy_connect_timeout` and `proxy_read_timeout` in one).
     upstream_timeout: Duration,
+    /// Percentage (0 to 100) of requests answered with the proxy's own 502 without asking the
+    /// upstream, as when an upstream connection pool flaps.
+    failing_percent: AtomicU8,
+    requests: AtomicU64,
 }
 
 impl ProxyHandler {
@@ -41,6 +46,8 @@ impl ProxyHandler {
             state: Arc::new(ProxyState {
                 upstream: RwLock::new(upstream),
                 upstream_timeout,
+                failing_percent: AtomicU8::new(0),
+                requests: AtomicU64::new(0),
             }),
         }
     }
@@ -54,10 +61,21 @@ impl ProxyHandler {
             .unwrap_or_else(PoisonError::into_inner) = upstream;
     }
 
+    /// Makes `percent` of requests (spread evenly) fail with the proxy's own 502.
+    pub fn set_failing_percent(&self, percent: u8) {
+        self.state
+            .failing_percent
+            .store(percent.min(100), Ordering::Relaxed);
+    }
+
     async fn serve<S: AsyncRead + AsyncWrite + Unpin>(&self, client: &mut S) {
         let Ok((head, rest)) = read_head(client).await else {
             return;
         };
+        let number = self.state.requests.fetch_add(1, Ordering::Relaxed);
+        if fails(number, self.state.failing_percent.load(Ordering::Relaxed)) {
+            return answer(client, 502).await;
+        }
         let upstream = *self
             .state
             .upstream
@@ -186,6 +204,11 @@ impl ReverseProxy {
 
     pub fn set_upstream(&self, upstream: SocketAddr) {
         self.handler.set_upstream(upstream);
+    }
+
+    /// Makes `percent` of requests (spread evenly) fail with the proxy's own 502.
+    pub fn set_failing_percent(&self, percent: u8) {
+        self.handler.set_failing_percent(percent);
     }
 
     /// The routing state, to put the same proxy behind a lab TLS server.
