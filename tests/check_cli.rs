@@ -61,3 +61,24 @@ fn completions_and_man_page_are_generated_from_the_cli() {
     let out = warroom(&["man"]);
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains(".TH"));
 }
+
+#[test]
+fn init_writes_a_config_and_runbook_that_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("warroom.toml");
+    let out = warroom(&["init", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(dir.path().join("webhook-outage.md").is_file());
+    let again = warroom(&["init", config.to_str().unwrap()]);
+    assert_eq!(
+        again.status.code(),
+        Some(3),
+        "init must not overwrite without --force"
+    );
+
+    let loaded = warroom::config::load(Some(&config)).unwrap();
+    warroom::config::resolve(&loaded, &warroom::cli::ProbeArgs::default(), &[]).unwrap();
+    let book =
+        warroom::runbook::load(dir.path().join("webhook-outage.md").to_str().unwrap()).unwrap();
+    assert!(book.steps().any(|s| s.id == "renew-certificate"));
+}

@@ -52,8 +52,9 @@ target = "127.0.0.1:5672"
 # name = "api"
 
 [runbook]
-# A Markdown runbook beside this file, or the name of a built-in one.
-name = "webhook-outage"
+# A Markdown runbook beside this file (warroom init writes the built-in one there for editing),
+# or `name = "webhook-outage"` for the built-in one as shipped.
+path = "webhook-outage.md"
 
 [journal]
 # path = "incident.jsonl"   # default: a new file named after the date and the title

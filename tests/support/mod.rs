@@ -1,9 +1,12 @@
-//! Shared set-up for the probe integration tests: a prober that only ever talks to loopback,
-//! targets with short timeouts, and helpers to read findings out of a report.
+//! Shared set-up for the integration tests: a prober that only ever talks to loopback, targets
+//! with short timeouts, helpers to read findings out of a report, and (in `tmux`) a real
+//! terminal for end-to-end tests.
 #![allow(
     dead_code,
     reason = "each test binary uses a different part of the shared support"
 )]
+
+pub mod tmux;
 
 use std::future::Future;
 use std::net::SocketAddr;

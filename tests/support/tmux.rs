@@ -4,7 +4,10 @@
 //! Each session uses its own tmux socket, so tests never see each other or a developer's tmux,
 //! and the server is killed when the handle drops.
 
-#![allow(dead_code, reason = "each test binary uses a different part of the harness")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the harness"
+)]
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -23,27 +26,57 @@ impl Tmux {
     /// is a failure, since `.ci/run` installs it.
     pub fn start(command: &str, width: u16, height: u16, env: &[(&str, &str)]) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
-            assert!(std::env::var_os("CI").is_none(), "tmux is required under CI");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "tmux is required under CI"
+            );
             eprintln!("skipping: tmux is not installed");
             return None;
         }
-        let socket = format!("warroom-test-{}-{}", std::process::id(), SESSIONS.fetch_add(1, Ordering::SeqCst));
+        let socket = format!(
+            "warroom-test-{}-{}",
+            std::process::id(),
+            SESSIONS.fetch_add(1, Ordering::SeqCst)
+        );
         let tmux = Tmux { socket };
-        let mut args: Vec<String> = vec!["-f".into(), "/dev/null".into(), "new-session".into(), "-d".into()];
-        args.extend(["-x".into(), width.to_string(), "-y".into(), height.to_string()]);
+        // The pane is kept after the program exits (remain-on-exit), so a test can read its last
+        // screen; the option is set before the program starts, in the same tmux invocation.
+        let mut args: Vec<String> = [
+            "-f",
+            "/dev/null",
+            "start-server",
+            ";",
+            "set-option",
+            "-wg",
+            "remain-on-exit",
+            "on",
+            ";",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.extend(["new-session".into(), "-d".into()]);
+        args.extend([
+            "-x".into(),
+            width.to_string(),
+            "-y".into(),
+            height.to_string(),
+        ]);
         for (name, value) in env {
             args.extend(["-e".into(), format!("{name}={value}")]);
         }
         args.push(command.to_owned());
         let out = tmux.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(out.status.success(), "tmux new-session failed: {out:?}");
-        // Keep the pane after the program exits, so a test can read its last screen.
-        tmux.run(&["set-option", "-g", "remain-on-exit", "on"]);
         Some(tmux)
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("running tmux")
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("running tmux")
     }
 
     /// Types text literally.
@@ -63,13 +96,23 @@ impl Tmux {
         String::from_utf8_lossy(&self.run(&["capture-pane", "-p"]).stdout).into_owned()
     }
 
+    /// The screen and the scrollback above it, for output printed after the dashboard left the
+    /// alternate screen.
+    pub fn history(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-S", "-"]).stdout).into_owned()
+    }
+
     /// The visible screen with escape sequences for colours and attributes.
     pub fn screen_with_escapes(&self) -> String {
         String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-e"]).stdout).into_owned()
     }
 
     /// Polls the screen until `wanted` returns true or `timeout` passes; returns the last screen.
-    pub fn wait_for(&self, timeout: Duration, wanted: impl Fn(&str) -> bool) -> Result<String, String> {
+    pub fn wait_for(
+        &self,
+        timeout: Duration,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<String, String> {
         let deadline = Instant::now() + timeout;
         loop {
             let screen = self.screen();
@@ -86,11 +129,19 @@ impl Tmux {
     /// Waits for text to appear, panicking with the screen when it does not.
     pub fn wait_for_text(&self, text: &str, timeout: Duration) -> String {
         self.wait_for(timeout, |s| s.contains(text))
-            .unwrap_or_else(|screen| panic!("{text:?} did not appear within {timeout:?}; screen:\n{screen}"))
+            .unwrap_or_else(|screen| {
+                panic!("{text:?} did not appear within {timeout:?}; screen:\n{screen}")
+            })
     }
 
     pub fn resize(&self, width: u16, height: u16) {
-        self.run(&["resize-window", "-x", &width.to_string(), "-y", &height.to_string()]);
+        self.run(&[
+            "resize-window",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+        ]);
     }
 
     /// The pid of the program in the pane.
