@@ -14,6 +14,7 @@ use crate::commands::dashboard::{DEFAULT_MAX_FPS, DEFAULT_STATUS_REMINDER, load_
 use crate::commands::{Outcome, incident};
 use crate::config::LoadedConfig;
 use crate::demo::access_log::AccessLog;
+use crate::demo::ledger;
 use crate::demo::script::{self, Mitigation, ScriptEvent};
 use crate::demo::traffic;
 use crate::demo::world::{World, ingress_ips};
@@ -76,6 +77,9 @@ pub fn run(args: &DemoArgs) -> Outcome {
         let (entry_tap, entries) = mpsc::channel(64);
         tokio::spawn(mitigate_on_ticks(entries, mitigate));
 
+        let reconcile = ledger::write(&scratch.path, seed, chrono::Utc::now())
+            .context("writing the demo's reconciliation files")?
+            .0;
         let opened = incident::open(
             Some(&journal_path),
             TITLE,
@@ -101,7 +105,7 @@ pub fn run(args: &DemoArgs) -> Outcome {
             status_reminder: DEFAULT_STATUS_REMINDER,
             impact_since: None,
             logs: Some(logs),
-            reconcile: None,
+            reconcile: Some((reconcile, scratch.path.clone())),
             entry_tap: Some(entry_tap),
         };
         tui::run(setup).await

@@ -7,6 +7,7 @@
 
 pub mod access_log;
 pub mod lab;
+pub mod ledger;
 pub mod script;
 pub mod traffic;
 pub mod world;

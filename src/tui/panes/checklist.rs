@@ -9,6 +9,7 @@ use ratatui::widgets::{Borders, Paragraph, Wrap};
 
 use super::{pane_block_with, truncate_to};
 use crate::probe::model::RoundReport;
+use crate::runbook::CheckBinding;
 use crate::runbook::evidence::EvidenceStatus;
 use crate::text::inert;
 use crate::timeline::StepState;
@@ -159,6 +160,9 @@ fn detail_lines<'a>(view: &IncidentView, round: &RoundReport, theme: &Theme) -> 
             evidence_style(evidence.status, theme),
         ));
     }
+    if matches!(step.check, Some(CheckBinding::Reconcile)) {
+        lines.extend(reconcile_lines(view, theme));
+    }
     if let Some(command) = view.commands.get(&step.id) {
         lines.push(Line::styled(
             "command (copy and run it yourself):",
@@ -166,6 +170,51 @@ fn detail_lines<'a>(view: &IncidentView, round: &RoundReport, theme: &Theme) -> 
         ));
         for line in command.lines() {
             lines.push(Line::styled(format!("  {}", inert(line)), theme.accent));
+        }
+    }
+    lines
+}
+
+/// The latest reconciliation's categories and per-currency totals, or how to run one.
+fn reconcile_lines<'a>(view: &IncidentView, theme: &Theme) -> Vec<Line<'a>> {
+    let Some(summary) = &view.reconcile else {
+        return vec![Line::styled(
+            "no reconciliation yet: C runs the configured one",
+            theme.muted,
+        )];
+    };
+    let mut lines = Vec::new();
+    if let Some(counts) = summary.get("counts").and_then(|c| c.as_object()) {
+        let parts: Vec<String> = counts
+            .iter()
+            .filter(|(_, n)| n.as_u64().unwrap_or(0) > 0)
+            .map(|(category, n)| format!("{category} {n}"))
+            .collect();
+        lines.push(Line::styled(
+            format!("categories: {}", inert(&parts.join(", "))),
+            theme.text,
+        ));
+    }
+    if let Some(totals) = summary.get("totals").and_then(|t| t.as_object()) {
+        for (currency, figures) in totals {
+            let field = |name: &str| {
+                figures
+                    .get(name)
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            };
+            lines.push(Line::styled(
+                format!(
+                    "{}: ours {} ({} minor), gateway {} ({} minor), delta {}",
+                    inert(currency),
+                    field("ours_count"),
+                    field("ours_minor"),
+                    field("gateway_count"),
+                    field("gateway_minor"),
+                    field("delta_minor"),
+                ),
+                theme.text,
+            ));
         }
     }
     lines
