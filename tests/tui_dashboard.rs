@@ -280,3 +280,20 @@ fn the_log_filter_and_class_cycle_narrow_the_stream() {
     let visible = logs.visible(50);
     assert!(!visible.is_empty() && visible.iter().all(|l| l.text.contains("adyen")));
 }
+
+#[test]
+fn a_written_milestone_is_posted_to_chat_once_and_the_attempt_journaled() {
+    let mut app = app(false);
+    app.can_notify = true;
+    app.apply(key(KeyCode::Char('m')));
+    let (_, effects) = app.apply(key(KeyCode::Enter));
+    let milestone = recorded(&effects).remove(0);
+    let (_, effects) = app.apply(AppEvent::Written(Box::new(milestone.clone())));
+    assert!(
+        matches!(&effects[..], [Effect::Post(text)] if text.contains("impact started")),
+        "{effects:?}"
+    );
+    // The same entry seen again through the watcher is not posted a second time.
+    let (_, effects) = app.apply(AppEvent::Recorded(Box::new(milestone)));
+    assert!(effects.is_empty());
+}

@@ -78,11 +78,14 @@ pub fn run(args: &DashboardArgs) -> Outcome {
         .or_else(|| runbook_from_config(&loaded));
     let logs = log_config(args, &loaded)?;
     let reconcile = sections::reconcile_section(&loaded)?;
+    let notify = sections::notify_settings(&loaded)?;
+    let mut secrets = incident::secrets_of(&resolved.targets);
+    secrets.extend(notify.as_ref().map(|n| n.webhook_url.clone()));
     let opened = incident::open(
         journal_path.as_deref(),
         &title,
         runbook_spec.as_deref(),
-        &resolved.targets,
+        secrets,
     )?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -111,6 +114,7 @@ pub fn run(args: &DashboardArgs) -> Outcome {
             logs,
             reconcile,
             entry_tap: None,
+            notify,
         };
         tui::run(setup).await
     })?;

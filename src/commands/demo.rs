@@ -84,7 +84,7 @@ pub fn run(args: &DemoArgs) -> Outcome {
             Some(&journal_path),
             TITLE,
             Some("webhook-outage"),
-            std::slice::from_ref(&target),
+            Vec::new(),
         )?;
         let plans = SourcePlan::from_specs(&[access_log_path.display().to_string()], None)?;
         let mut logs = LogWorkerConfig::new(plans);
@@ -107,6 +107,7 @@ pub fn run(args: &DemoArgs) -> Outcome {
             logs: Some(logs),
             reconcile: Some((reconcile, scratch.path.clone())),
             entry_tap: Some(entry_tap),
+            notify: None,
         };
         tui::run(setup).await
     })?;

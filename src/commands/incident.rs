@@ -26,7 +26,7 @@ pub fn open(
     journal_path: Option<&Path>,
     title: &str,
     runbook_spec: Option<&str>,
-    targets: &[TargetSpec],
+    secrets: Vec<String>,
 ) -> anyhow::Result<OpenedIncident> {
     let path: PathBuf =
         journal_path.map_or_else(|| default_path(Utc::now(), Some(title)), Path::to_path_buf);
@@ -39,7 +39,7 @@ pub fn open(
     if !replay.entries.is_empty() {
         tracing::info!(journal = %path.display(), entries = replay.entries.len(), "journal resumed");
     }
-    let journal = journal.with_redactor(redactor_for(targets));
+    let journal = journal.with_redactor(Redactor::new(secrets));
     let runbook = runbook_spec
         .map(|spec| runbook::load(spec).with_context(|| format!("loading the runbook {spec}")))
         .transpose()?;
@@ -51,14 +51,14 @@ pub fn open(
 }
 
 /// Every secret header value of the targets, so no entry can carry one into the journal.
-fn redactor_for(targets: &[TargetSpec]) -> Redactor {
-    let secrets =
-        targets
-            .iter()
-            .flat_map(|t| t.headers.iter())
-            .filter_map(|(_, value)| match value {
-                HeaderValue::Secret(secret) => Some(secret.expose().to_owned()),
-                HeaderValue::Plain(_) => None,
-            });
-    Redactor::new(secrets)
+#[must_use]
+pub fn secrets_of(targets: &[TargetSpec]) -> Vec<String> {
+    targets
+        .iter()
+        .flat_map(|t| t.headers.iter())
+        .filter_map(|(_, value)| match value {
+            HeaderValue::Secret(secret) => Some(secret.expose().to_owned()),
+            HeaderValue::Plain(_) => None,
+        })
+        .collect()
 }

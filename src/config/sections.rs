@@ -9,6 +9,15 @@ use toml::Spanned;
 use super::{ConfigError, LoadedConfig};
 use crate::logs::LogSourceConfig;
 use crate::reconcile::summary::ReconcileSection;
+use crate::timeline::notify::NotifySettings;
+
+/// `[notify]`: where milestones and status updates are posted.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifySection {
+    /// A Slack-compatible incoming-webhook URL, or `env:NAME` to read it from the environment.
+    webhook: String,
+}
 
 /// The `[[log]]` sources, in file order.
 pub fn log_sources(config: &LoadedConfig) -> Result<Vec<LogSourceConfig>, ConfigError> {
@@ -44,4 +53,30 @@ fn section<T: DeserializeOwned>(
         .map_err(|err: toml::de::Error| {
             config.error_at(Some(table.span()), key, err.message().trim())
         })
+}
+
+/// The chat notifier's settings, with an `env:` webhook resolved; `None` without `[notify]`.
+pub fn notify_settings(config: &LoadedConfig) -> Result<Option<NotifySettings>, ConfigError> {
+    let Some(table) = &config.file.notify else {
+        return Ok(None);
+    };
+    let section: NotifySection = section(config, table, "notify")?;
+    let url = match section.webhook.strip_prefix("env:") {
+        Some(var) => std::env::var(var).map_err(|_| {
+            config.error_at(
+                Some(table.span()),
+                "notify.webhook",
+                format!("environment variable {var} is not set"),
+            )
+        })?,
+        None => section.webhook,
+    };
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(config.error_at(
+            Some(table.span()),
+            "notify.webhook",
+            "expected an http or https URL",
+        ));
+    }
+    Ok(Some(NotifySettings::new(url)))
 }

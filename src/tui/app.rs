@@ -19,6 +19,7 @@ use crate::logs::snapshot::LogUpdate;
 use crate::probe::model::{DependencyReport, RoundReport, TargetReport};
 use crate::probe::spec::TargetSpec;
 use crate::reconcile::summary::RecoverySummary;
+use crate::timeline::notify::{PostResult, message_for};
 use crate::timeline::{Entry, Milestone, Role, Status, StepState};
 
 /// The panes, in focus order.
@@ -60,6 +61,8 @@ pub enum AppEvent {
     JournalFailed(String),
     Exported(Result<String, String>),
     Reconciled(Result<Box<RecoverySummary>, String>),
+    /// A chat post was attempted; the attempt becomes a `comms` entry.
+    Posted(Box<PostResult>),
     Resize,
     /// The clock moved on.
     Tick,
@@ -77,6 +80,8 @@ pub enum Effect {
     AddTarget(Box<TargetSpec>),
     Export,
     Reconcile,
+    /// Post a status message to the incident chat.
+    Post(String),
 }
 
 pub struct App {
@@ -93,6 +98,8 @@ pub struct App {
     pub incident: IncidentView,
     /// Whether a reconciliation is configured (the `C` key).
     pub can_reconcile: bool,
+    /// Whether milestones and status updates are posted to a chat.
+    pub can_notify: bool,
     /// Why the dashboard is stopping, shown on stderr after the terminal is restored.
     pub shutdown_reason: Option<String>,
 }
@@ -131,6 +138,7 @@ impl App {
             logs,
             incident,
             can_reconcile: false,
+            can_notify: false,
             shutdown_reason: None,
         }
     }
@@ -153,7 +161,18 @@ impl App {
             AppEvent::Logs(update) => self.on_logs(*update),
             AppEvent::Written(entry) => {
                 self.incident.pending_writes = self.incident.pending_writes.saturating_sub(1);
-                self.on_recorded(&entry)
+                let (changed, mut effects) = self.on_recorded(&entry);
+                // Only the dashboard that wrote an update announces it, once.
+                if self.can_notify
+                    && let Some(text) = message_for(&entry, Some(&self.title))
+                {
+                    effects.push(Effect::Post(text));
+                }
+                (changed, effects)
+            }
+            AppEvent::Posted(result) => {
+                let entry = result.to_entry(self.incident.author.actor.clone(), self.now);
+                self.record(entry)
             }
             AppEvent::Recorded(entry) => self.on_recorded(&entry),
             AppEvent::JournalFailed(message) => {

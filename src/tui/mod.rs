@@ -35,6 +35,7 @@ use crate::probe::spec::{DependencySpec, TargetSpec};
 use crate::reconcile::summary::ReconcileSection;
 use crate::runbook::Runbook;
 use crate::timeline::detect::{Detector, DetectorSettings};
+use crate::timeline::notify::NotifySettings;
 use crate::timeline::{Actor, Author, Entry, Incident, Journal, Milestone};
 use app::{App, AppEvent, Effect};
 use incident_view::IncidentView;
@@ -71,6 +72,8 @@ pub struct DashboardSetup {
     pub reconcile: Option<(ReconcileSection, PathBuf)>,
     /// Receives every entry once it is in the journal (the demo reacts to ticked steps).
     pub entry_tap: Option<mpsc::Sender<Entry>>,
+    /// Where milestones and status updates are posted, if anywhere.
+    pub notify: Option<NotifySettings>,
 }
 
 /// Runs the dashboard until the user quits, the terminal goes away, or a signal arrives.
@@ -90,6 +93,11 @@ pub async fn run(setup: DashboardSetup) -> anyhow::Result<()> {
     if let Some(config) = setup.logs {
         workers::spawn_logs(config, events.clone()).context("starting the log sources")?;
     }
+    let notifier = setup
+        .notify
+        .clone()
+        .and_then(|settings| workers::spawn_notifier(settings, events.clone()));
+    app.can_notify = notifier.is_some();
     workers::spawn_input(events.clone());
     workers::spawn_signals(events.clone());
 
@@ -107,6 +115,13 @@ pub async fn run(setup: DashboardSetup) -> anyhow::Result<()> {
         }
         Effect::AddTarget(spec) => probes.add_target(*spec),
         Effect::Export => workers::spawn_export(journal_path.clone(), events.clone()),
+        Effect::Post(text) => {
+            if let Some(notifier) = &notifier
+                && let Err(err) = notifier.post(text)
+            {
+                tracing::warn!(%err, "a chat update was not queued");
+            }
+        }
         Effect::Reconcile => {
             if let Some((section, base)) = &setup.reconcile {
                 workers::spawn_reconcile(section.clone(), base.clone(), events.clone());

@@ -17,6 +17,7 @@ use crate::probe::Prober;
 use crate::probe::spec::{DependencySpec, TargetSpec};
 use crate::reconcile::summary::{ReconcileSection, run_section};
 use crate::timeline::export;
+use crate::timeline::notify::{Notifier, NotifySettings};
 use crate::timeline::{Entry, Journal, JournalEvent, Watcher};
 
 /// The probe loops, and what starting another one needs.
@@ -276,4 +277,25 @@ pub fn spawn_signals(events: mpsc::Sender<AppEvent>) {
             .send(AppEvent::Shutdown(format!("received {reason}")))
             .await;
     });
+}
+
+/// Starts the chat poster; each attempt comes back as an event to be journaled.
+pub fn spawn_notifier(
+    settings: NotifySettings,
+    events: mpsc::Sender<AppEvent>,
+) -> Option<Notifier> {
+    let report = move |result| {
+        // The poster runs on the runtime, so it must not block; a full queue loses only the
+        // comms entry of this attempt, never the post itself.
+        if events.try_send(AppEvent::Posted(Box::new(result))).is_err() {
+            tracing::warn!("the record of a chat post was dropped: the dashboard is behind");
+        }
+    };
+    match Notifier::spawn(settings, report) {
+        Ok(notifier) => Some(notifier),
+        Err(err) => {
+            tracing::error!(%err, "chat notifications are off");
+            None
+        }
+    }
 }
