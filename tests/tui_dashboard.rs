@@ -28,7 +28,7 @@ use warroom::tui::panes;
 use warroom::tui::path_state::PathState;
 use warroom::tui::theme::{ColorDepth, Theme};
 
-const START: i64 = 1_796_270_400; // 2026-12-03T03:00:00Z
+const START: i64 = 1_796_270_400; // 2026-12-03T04:00:00Z
 
 fn at(seconds: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(START + seconds, 0).unwrap()

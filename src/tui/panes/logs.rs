@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::{pane_block_with, truncate_to};
 use crate::logs::snapshot::RecentLine;
 use crate::logs::{Level, StatusClass};
+use crate::text::inert;
 use crate::tui::logs_state::{ClassFilter, LogsPane};
 use crate::tui::theme::Theme;
 
@@ -31,10 +32,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, pane: &LogsPane, theme: &Theme,
 
     let height = usize::from(inner.height);
     let width = usize::from(inner.width);
+    let multi_source = pane.view.sources.len() > 1;
     let lines: Vec<Line<'_>> = pane
         .visible(height)
         .into_iter()
-        .map(|l| line(l, width, theme))
+        .map(|l| line(l, width, multi_source, theme))
         .collect();
     if lines.is_empty() {
         let message = if pane.view.sources.is_empty() {
@@ -72,14 +74,41 @@ fn footer(pane: &LogsPane) -> String {
     }
 }
 
-fn line<'a>(line: &'a RecentLine, width: usize, theme: &Theme) -> Line<'a> {
+/// One log line. A parsed request reads as time, status, method, path, upstream and latency,
+/// the fields a responder scans for; anything else is shown as written (made inert by the log
+/// module). The source is named only when several are tailed.
+fn line<'a>(line: &'a RecentLine, width: usize, multi_source: bool, theme: &Theme) -> Line<'a> {
     let style = style_of(line, theme);
-    let source = format!("{} ", truncate_to(&line.source_name, 12));
-    let room = width.saturating_sub(source.chars().count());
-    Line::from(vec![
-        Span::styled(source, theme.muted),
-        Span::styled(truncate_to(&line.text, room), style),
-    ])
+    let mut spans = Vec::new();
+    let mut used = 0;
+    if multi_source {
+        let source = format!("{} ", truncate_to(&line.source_name, 12));
+        used += source.chars().count();
+        spans.push(Span::styled(source, theme.muted));
+    }
+    let time = chrono::DateTime::from_timestamp(line.arrived, 0)
+        .map(|t| t.format("%H:%M:%S ").to_string())
+        .unwrap_or_default();
+    used += time.len();
+    spans.push(Span::styled(time, theme.muted));
+    let body = match (line.status, &line.path) {
+        (Some(status), Some(path)) => {
+            let mut text = format!("{status} {} {path}", line.method.as_deref().unwrap_or("-"));
+            if let Some(upstream) = &line.upstream {
+                text.push_str(&format!(" → {upstream}"));
+            }
+            if let Some(latency) = &line.latency {
+                text.push_str(&format!(" {latency}s"));
+            }
+            text
+        }
+        _ => line.text.clone(),
+    };
+    spans.push(Span::styled(
+        truncate_to(&inert(&body), width.saturating_sub(used)),
+        style,
+    ));
+    Line::from(spans)
 }
 
 /// The style of a line: by status class when it has one, else by level.
