@@ -108,3 +108,19 @@ fn credentials_in_urls_are_never_displayed() {
         "https://api.example.com/"
     );
 }
+
+#[test]
+fn the_readme_configuration_reference_parses() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let loaded = config::parse(PathBuf::from("README.md"), readme[start..end].to_owned()).unwrap();
+    assert_eq!(config::sections::log_sources(&loaded).unwrap().len(), 1);
+    assert!(
+        config::sections::reconcile_section(&loaded)
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(loaded.file.targets.len(), 1);
+}
