@@ -66,6 +66,13 @@ fn demo_tape_passes_the_linter() {
             .any(|l| l.command == Command::Screenshot("demo.png".into())),
         "demo.tape must take demo.png"
     );
+
+    // The same tape with a setting after its actions must fail, or the rule checks nothing.
+    let late = problems(&format!("{TAPE}\nSet FontSize 20\n"));
+    assert!(
+        late.iter().any(|p| p.contains("Set FontSize comes after")),
+        "{late:?}"
+    );
 }
 
 #[test]
