@@ -13,71 +13,28 @@ use std::time::Duration;
 
 use regex::Regex;
 
-/// Every name `Set` accepts.
-pub const SETTINGS: &[&str] = &[
-    "Shell",
-    "FontFamily",
-    "FontSize",
-    "Framerate",
-    "PlaybackSpeed",
-    "Height",
-    "Width",
-    "LetterSpacing",
-    "LineHeight",
-    "TypingSpeed",
-    "Padding",
-    "Theme",
-    "LoopOffset",
-    "MarginFill",
-    "Margin",
-    "WindowBar",
-    "WindowBarSize",
-    "BorderRadius",
-    "CursorBlink",
-    "WaitTimeout",
-    "WaitPattern",
-];
+/// Every name `Set` accepts, as VHS spells them.
+const SETTINGS: &str = "Shell FontFamily FontSize Framerate PlaybackSpeed Height Width \
+    LetterSpacing LineHeight TypingSpeed Padding Theme LoopOffset MarginFill Margin WindowBar \
+    WindowBarSize BorderRadius CursorBlink WaitTimeout WaitPattern";
 
 /// Settings whose value is a number of pixels, points, frames or a factor.
-const NUMERIC_SETTINGS: &[&str] = &[
-    "FontSize",
-    "Framerate",
-    "PlaybackSpeed",
-    "Height",
-    "Width",
-    "LetterSpacing",
-    "LineHeight",
-    "Padding",
-    "Margin",
-    "WindowBarSize",
-    "BorderRadius",
-];
+const NUMERIC_SETTINGS: &str = "FontSize Framerate PlaybackSpeed Height Width LetterSpacing \
+    LineHeight Padding Margin WindowBarSize BorderRadius";
 
-const WINDOW_BARS: &[&str] = &["Colorful", "ColorfulRight", "Rings", "RingsRight"];
+const WINDOW_BARS: &str = "Colorful ColorfulRight Rings RingsRight";
 
 /// Keys that are commands of their own and may follow a modifier.
-pub const KEYS: &[&str] = &[
-    "Enter",
-    "Tab",
-    "Space",
-    "Backspace",
-    "Delete",
-    "Insert",
-    "Escape",
-    "Up",
-    "Down",
-    "Left",
-    "Right",
-    "Home",
-    "End",
-    "PageUp",
-    "PageDown",
-    "ScrollUp",
-    "ScrollDown",
-];
+const KEYS: &str = "Enter Tab Space Backspace Delete Insert Escape Up Down Left Right Home End \
+    PageUp PageDown ScrollUp ScrollDown";
 
 /// What VHS may write with `Output`; a directory (trailing `/`) gets one PNG per frame.
-const OUTPUT_EXTENSIONS: &[&str] = &["gif", "mp4", "webm", "txt", "ascii"];
+const OUTPUT_EXTENSIONS: &str = "gif mp4 webm txt ascii";
+
+/// The word of `list` equal to `word`, borrowed from the list so it lives as long.
+fn find_in(list: &'static str, word: &str) -> Option<&'static str> {
+    list.split_whitespace().find(|&w| w == word)
+}
 
 /// One key as VHS presses it: a named key or a character, with modifiers held.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,7 +330,8 @@ fn parse_command(tokens: &[Token]) -> Result<Option<Command>, String> {
         ));
     };
     let (name, speed) = split_speed(head)?;
-    let takes_speed = matches!(name, "Type") || name.starts_with("Wait") || KEYS.contains(&name);
+    let takes_speed =
+        matches!(name, "Type") || name.starts_with("Wait") || find_in(KEYS, name).is_some();
     if speed.is_some() && !takes_speed {
         return Err(format!("{name} takes no @speed"));
     }
@@ -442,7 +400,7 @@ fn parse_command(tokens: &[Token]) -> Result<Option<Command>, String> {
             }
         }
         _ => {
-            let Some(&key) = KEYS.iter().find(|&&k| k == name) else {
+            let Some(key) = find_in(KEYS, name) else {
                 return Err(format!("unknown command `{name}`"));
             };
             Command::Key {
@@ -489,7 +447,7 @@ fn check_output(path: &str) -> Result<(), String> {
     }
     let extension = path.rsplit_once('.').map(|(_, e)| e);
     match extension {
-        Some(e) if OUTPUT_EXTENSIONS.contains(&e) && !e.contains('/') => Ok(()),
+        Some(e) if find_in(OUTPUT_EXTENSIONS, e).is_some() && !e.contains('/') => Ok(()),
         _ => Err(format!(
             "Output `{path}`: VHS writes .gif, .mp4, .webm, .txt, .ascii or a frames directory \
              ending in /"
@@ -599,8 +557,8 @@ fn parse_chord(name: &str) -> Result<Keypress, String> {
     let mut chars = key_name.chars();
     press.key = match (chars.next(), chars.next()) {
         (Some(c), None) => Key::Char(c),
-        _ => match KEYS.iter().find(|&&k| k == key_name) {
-            Some(&key) => Key::Named(key),
+        _ => match find_in(KEYS, key_name) {
+            Some(key) => Key::Named(key),
             None => return Err(format!("`{name}`: `{key_name}` is not a key")),
         },
     };
@@ -611,7 +569,7 @@ fn parse_set(args: &[Token]) -> Result<Command, String> {
     let Some((Token::Word(name), values)) = args.split_first() else {
         return Err("Set expects a setting name and a value".into());
     };
-    if !SETTINGS.contains(&name.as_str()) {
+    if find_in(SETTINGS, name).is_none() {
         return Err(format!("unknown setting `{name}`"));
     }
     let value = match values {
@@ -639,9 +597,11 @@ fn check_setting(name: &str, value: &str) -> Result<(), String> {
         }
         "CursorBlink" => matches!(value, "true" | "false"),
         "WaitPattern" => Regex::new(value).is_ok(),
-        "WindowBar" => WINDOW_BARS.contains(&value),
+        "WindowBar" => find_in(WINDOW_BARS, value).is_some(),
         "LoopOffset" => value.trim_end_matches('%').parse::<f64>().is_ok(),
-        _ if NUMERIC_SETTINGS.contains(&name) => value.parse::<f64>().is_ok_and(|v| v >= 0.0),
+        _ if find_in(NUMERIC_SETTINGS, name).is_some() => {
+            value.parse::<f64>().is_ok_and(|v| v >= 0.0)
+        }
         _ => true,
     };
     if fits {
