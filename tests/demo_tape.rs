@@ -307,20 +307,14 @@ fn last_line(screen: &str) -> &str {
         .unwrap_or("")
 }
 
-/// What a replay leaves behind.
-struct Replayed {
-    /// Screenshots by the tape's file name, as plain text.
-    screenshots: Vec<(String, String)>,
-    journal_dir: PathBuf,
-}
-
-/// Runs the tape's actions in `tmux`; files the demo writes go to `dir`.
-fn replay(tape: &Tape, tmux: &Tmux, dir: &Path) -> Replayed {
+/// Runs the tape's actions in `tmux`, with the files the demo writes in `dir`. Returns the
+/// screenshots, by the tape's file name, as plain text; each is also kept with its colours
+/// beside the journal (`demo.png` as `demo.ansi`).
+fn replay(tape: &Tape, tmux: &Tmux, dir: &Path) -> Vec<(String, String)> {
     let wait_timeout = tape
         .setting("WaitTimeout")
         .and_then(vhs::parse_duration)
-        .unwrap_or(VHS_WAIT_TIMEOUT)
-        .max(MIN_WAIT);
+        .unwrap_or(VHS_WAIT_TIMEOUT);
     let typing_delay = tape
         .setting("TypingSpeed")
         .and_then(vhs::parse_duration)
@@ -331,6 +325,8 @@ fn replay(tape: &Tape, tmux: &Tmux, dir: &Path) -> Replayed {
 
     for line in &tape.lines {
         match &line.command {
+            // Settings shape the recording, not the terminal; `Env` is applied when the shell
+            // starts.
             Command::Output(_)
             | Command::Require(_)
             | Command::Set { .. }
@@ -401,10 +397,7 @@ fn replay(tape: &Tape, tmux: &Tmux, dir: &Path) -> Replayed {
             }
         }
     }
-    Replayed {
-        screenshots,
-        journal_dir: dir.to_owned(),
-    }
+    screenshots
 }
 
 #[test]
@@ -472,28 +465,33 @@ fn demo_tape_replayed_in_tmux_heals_the_outage_and_exports_the_postmortem() {
     // replay does the same. PS1 goes through `env`, since the `sh -c` tmux runs first would
     // reset an inherited one.
     let shell = tape.setting("Shell").unwrap_or("bash");
+    let mut env: Vec<(&str, &str)> = tape
+        .lines
+        .iter()
+        .filter_map(|line| match &line.command {
+            Command::Env { name, value } => Some((name.as_str(), value.as_str())),
+            _ => None,
+        })
+        .collect();
+    env.push(("XDG_STATE_HOME", &state));
     let Some(tmux) = Tmux::start(
         &format!("env 'PS1=> ' {shell} --norc --noprofile"),
         columns,
         rows,
-        &[("XDG_STATE_HOME", &state)],
+        &env,
     ) else {
         return;
     };
     tmux.wait_for(MIN_WAIT, |s| last_line(s).ends_with('>'))
         .unwrap();
 
-    let replayed = replay(&tape, &tmux, dir.path());
+    let screenshots = replay(&tape, &tmux, dir.path());
 
     let shot = |name: &str| {
-        replayed
-            .screenshots
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or_else(
-                || panic!("no screenshot {name}"),
-                |(_, screen)| screen.as_str(),
-            )
+        screenshots.iter().find(|(n, _)| n == name).map_or_else(
+            || panic!("no screenshot {name}"),
+            |(_, screen)| screen.as_str(),
+        )
     };
     let certificate = shot("demo-certificate.png");
     for expected in [
@@ -508,7 +506,7 @@ fn demo_tape_replayed_in_tmux_heals_the_outage_and_exports_the_postmortem() {
         );
     }
 
-    let (last_name, last) = replayed.screenshots.last().unwrap();
+    let (last_name, last) = screenshots.last().unwrap();
     assert_eq!(last_name, "demo.png");
     for expected in [
         "tls of webhooks recovered",
@@ -530,7 +528,7 @@ fn demo_tape_replayed_in_tmux_heals_the_outage_and_exports_the_postmortem() {
         .to_owned();
     let exported = PathBuf::from(exported);
     assert!(
-        exported.starts_with(&replayed.journal_dir),
+        exported.starts_with(dir.path()),
         "{exported:?} is outside the replay's directory"
     );
     let postmortem = std::fs::read_to_string(&exported).unwrap();
