@@ -225,11 +225,45 @@ fn terminal_cells(tape: &Tape) -> (u16, u16) {
     (columns as u16, rows as u16)
 }
 
-/// A shell command the tape types, made to run the built binary with its files in `dir`:
-/// a leading `warroom` becomes the binary, `--journal` moves into `dir` (keeping its file
-/// name), and `--speed` becomes [`REPLAY_SPEED`]. Returns the command and how much faster the
-/// replay runs than the tape, or `None` for text that does not start warroom.
-fn rewrite_for_replay(typed: &str, dir: &Path) -> Option<(String, f64)> {
+/// The journal the tape's `warroom` command names, if any.
+fn tape_journal(tape: &Tape) -> Option<PathBuf> {
+    tape.lines.iter().find_map(|line| {
+        let Command::Type { text, .. } = &line.command else {
+            return None;
+        };
+        let words = shell_words::split(text).ok()?;
+        if words.first()? != "warroom" {
+            return None;
+        }
+        let flag = words.iter().position(|w| w == "--journal")?;
+        words.get(flag + 1).map(PathBuf::from)
+    })
+}
+
+/// Text the tape types, made real and harmless for the replay: every path that starts like the
+/// tape's journal (`/tmp/warroom-demo.jsonl`, `/tmp/warroom-demo.postmortem.md`) moves into
+/// `dir`, and a command starting with `warroom` runs the built binary. Returns the text and, for
+/// a warroom command, how much faster the replay runs than the tape.
+fn rewrite_for_replay(typed: &str, journal: Option<&Path>, dir: &Path) -> (String, Option<f64>) {
+    let mut text = typed.to_owned();
+    if let Some(journal) = journal {
+        let stem = journal.with_extension("");
+        if let Some(name) = stem.file_name() {
+            text = text.replace(
+                stem.to_string_lossy().as_ref(),
+                dir.join(name).to_string_lossy().as_ref(),
+            );
+        }
+    }
+    match warroom_command(&text, dir) {
+        Some((command, faster)) => (command, Some(faster)),
+        None => (text, None),
+    }
+}
+
+/// A `warroom` command line with the built binary in front, `--speed` at [`REPLAY_SPEED`] and a
+/// journal in `dir` when it names none; `None` for any other text.
+fn warroom_command(typed: &str, dir: &Path) -> Option<(String, f64)> {
     let mut words = shell_words::split(typed).ok()?;
     if words.first().map(String::as_str) != Some("warroom") {
         return None;
@@ -237,26 +271,13 @@ fn rewrite_for_replay(typed: &str, dir: &Path) -> Option<(String, f64)> {
     words[0] = warroom_bin().display().to_string();
 
     let mut tape_speed = 1.0;
-    let mut journal_seen = false;
-    let mut index = 1;
-    while index + 1 < words.len() {
-        match words[index].as_str() {
-            "--speed" => {
-                tape_speed = words[index + 1].parse().unwrap_or(1.0);
-                words[index + 1] = REPLAY_SPEED.to_string();
-            }
-            "--journal" => {
-                let name = Path::new(&words[index + 1])
-                    .file_name()
-                    .map_or_else(|| "journal.jsonl".into(), ToOwned::to_owned);
-                words[index + 1] = dir.join(name).display().to_string();
-                journal_seen = true;
-            }
-            _ => {}
-        }
-        index += 1;
+    if let Some(flag) = words.iter().position(|w| w == "--speed")
+        && let Some(value) = words.get_mut(flag + 1)
+    {
+        tape_speed = value.parse().unwrap_or(1.0);
+        *value = REPLAY_SPEED.to_string();
     }
-    if !journal_seen {
+    if !words.iter().any(|w| w == "--journal") {
         words.push("--journal".into());
         words.push(dir.join("journal.jsonl").display().to_string());
     }
@@ -319,6 +340,7 @@ fn replay(tape: &Tape, tmux: &Tmux, dir: &Path) -> Vec<(String, String)> {
         .setting("TypingSpeed")
         .and_then(vhs::parse_duration)
         .unwrap_or(Duration::from_millis(50));
+    let journal = tape_journal(tape);
     let mut sleep_scale = 1.0;
     let mut clipboard = String::new();
     let mut screenshots = Vec::new();
@@ -335,13 +357,10 @@ fn replay(tape: &Tape, tmux: &Tmux, dir: &Path) -> Vec<(String, String)> {
             | Command::Show => {}
             Command::Source(path) => panic!("line {}: Source {path} is not replayed", line.number),
             Command::Type { text, .. } => {
-                let text = match rewrite_for_replay(text, dir) {
-                    Some((command, faster)) => {
-                        sleep_scale = 1.0 / faster;
-                        command
-                    }
-                    None => text.clone(),
-                };
+                let (text, faster) = rewrite_for_replay(text, journal.as_deref(), dir);
+                if let Some(faster) = faster {
+                    sleep_scale = 1.0 / faster;
+                }
                 tmux.type_text(&text);
             }
             Command::Copy(text) => clipboard.clone_from(text),
@@ -401,13 +420,14 @@ fn replay(tape: &Tape, tmux: &Tmux, dir: &Path) -> Vec<(String, String)> {
 }
 
 #[test]
-fn replay_rewrites_the_typed_command_to_the_built_binary() {
+fn replay_runs_the_built_binary_and_keeps_the_tapes_files_in_its_directory() {
+    let tape = Tape::parse(TAPE).unwrap();
+    let journal = tape_journal(&tape).unwrap();
+    assert_eq!(journal, Path::new("/tmp/warroom-demo.jsonl"));
     let dir = Path::new("/tmp/replay");
-    let (command, faster) = rewrite_for_replay(
-        "warroom demo --speed 2 --journal /tmp/warroom-demo.jsonl",
-        dir,
-    )
-    .unwrap();
+    let rewrite = |typed| rewrite_for_replay(typed, Some(&journal), dir);
+
+    let (command, faster) = rewrite("warroom demo --speed 2 --journal /tmp/warroom-demo.jsonl");
     let words = shell_words::split(&command).unwrap();
     assert_eq!(words[0], warroom_bin().display().to_string());
     assert_eq!(
@@ -420,9 +440,22 @@ fn replay_rewrites_the_typed_command_to_the_built_binary() {
             "/tmp/replay/warroom-demo.jsonl"
         ]
     );
-    assert!((faster - 2.0).abs() < f64::EPSILON);
-    assert_eq!(rewrite_for_replay("c", dir), None);
-    assert_eq!(rewrite_for_replay("renewed by hand", dir), None);
+    assert_eq!(faster, Some(2.0));
+
+    let (cleanup, faster) =
+        rewrite("rm -f /tmp/warroom-demo.jsonl /tmp/warroom-demo.postmortem.md");
+    assert_eq!(
+        cleanup,
+        "rm -f /tmp/replay/warroom-demo.jsonl /tmp/replay/warroom-demo.postmortem.md"
+    );
+    assert_eq!(faster, None);
+    assert_eq!(rewrite("c"), ("c".to_owned(), None));
+
+    let (command, _) = rewrite_for_replay("warroom demo", None, dir);
+    assert!(
+        command.ends_with("demo --journal /tmp/replay/journal.jsonl"),
+        "{command}"
+    );
 }
 
 #[test]
