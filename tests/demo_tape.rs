@@ -478,8 +478,14 @@ fn replay_names_keys_as_tmux_does() {
         };
         assert_eq!(tmux_key(press).as_deref(), Some(expected), "{written}");
     }
+}
+
+#[test]
+fn replay_terminal_has_as_many_cells_as_the_tapes_pixels_hold() {
     let tape = Tape::parse(TAPE).unwrap();
     assert_eq!(terminal_cells(&tape), (200, 56));
+    let small = Tape::parse("Set Width 800\nSet Height 480\nSet FontSize 28\n").unwrap();
+    assert_eq!(terminal_cells(&small), (50, 15));
 }
 
 #[test]
@@ -495,8 +501,8 @@ fn demo_tape_replayed_in_tmux_heals_the_outage_and_exports_the_postmortem() {
     let (columns, rows) = terminal_cells(&tape);
 
     // VHS starts the `Set Shell` without start-up files and with its own prompt, `> `; the
-    // replay does the same. PS1 goes through `env`, since the `sh -c` tmux runs first would
-    // reset an inherited one.
+    // replay does the same. PS1 goes through `env`: given to tmux with `-e`, it did not reach
+    // the shell.
     let shell = tape.setting("Shell").unwrap_or("bash");
     let mut env: Vec<(&str, &str)> = tape
         .lines
