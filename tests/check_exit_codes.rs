@@ -1,7 +1,10 @@
 //! `warroom check` against real servers on loopback: the exit code follows the worst verdict,
 //! and the JSON document has the documented shape, certificate details included on failure.
 
-#![expect(clippy::unwrap_used, reason = "a test stops loudly on a broken fixture")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test stops loudly on a broken fixture"
+)]
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::Output;
@@ -37,9 +40,16 @@ async fn check(args: Vec<String>) -> (Option<i32>, Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exit_codes_follow_the_worst_verdict() {
-    let ok = AppServer::start(SocketAddr::new(LOCALHOST, 0), AppBehaviour::default()).await.unwrap();
+    let ok = AppServer::start(SocketAddr::new(LOCALHOST, 0), AppBehaviour::default())
+        .await
+        .unwrap();
     let not_found = CannedResponse::new(404, "text/plain", "no such hook");
-    let warn = AppServer::start(SocketAddr::new(LOCALHOST, 0), AppBehaviour::answering(not_found)).await.unwrap();
+    let warn = AppServer::start(
+        SocketAddr::new(LOCALHOST, 0),
+        AppBehaviour::answering(not_found),
+    )
+    .await
+    .unwrap();
     let refused = refusing_port(LOCALHOST).await.unwrap();
     let url = |addr: SocketAddr| format!("http://{addr}/webhooks");
 
@@ -67,25 +77,39 @@ async fn exit_codes_follow_the_worst_verdict() {
     assert_eq!(doc["status"], "critical");
     let failed = &doc["targets"][1];
     assert_eq!(failed["broken_at"], "tcp");
-    assert_eq!(failed["addresses"][0]["hops"]["tcp"]["findings"][0]["code"], "TCP_REFUSED");
+    assert_eq!(
+        failed["addresses"][0]["hops"]["tcp"]["findings"][0]["code"],
+        "TCP_REFUSED"
+    );
     assert_eq!(failed["addresses"][0]["hops"]["http"]["status"], "blocked");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_certificate_is_reported_with_its_chain_through_the_lab_resolver() {
     let pki = LabPki::new().unwrap();
-    let expired = pki.issue(&LeafSpec::new(["pay.check.test"]).validity(Validity::Expired { days_ago: 3 })).unwrap();
-    let ingress =
-        TlsServer::start(SocketAddr::new(LOCALHOST, 0), expired.full_chain(), TlsMode::Serve, Arc::new(HelloHandler))
-            .await
-            .unwrap();
-    let dns = DnsServer::start(SocketAddr::new(LOCALHOST, 0)).await.unwrap();
+    let expired = pki
+        .issue(&LeafSpec::new(["pay.check.test"]).validity(Validity::Expired { days_ago: 3 }))
+        .unwrap();
+    let ingress = TlsServer::start(
+        SocketAddr::new(LOCALHOST, 0),
+        expired.full_chain(),
+        TlsMode::Serve,
+        Arc::new(HelloHandler),
+    )
+    .await
+    .unwrap();
+    let dns = DnsServer::start(SocketAddr::new(LOCALHOST, 0))
+        .await
+        .unwrap();
     dns.set_addresses("pay.check.test", &[LOCALHOST]);
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("lab-root.pem");
     std::fs::write(&ca, pki.root_pem()).unwrap();
 
-    let url = format!("https://pay.check.test:{}/webhooks", ingress.local_addr().port());
+    let url = format!(
+        "https://pay.check.test:{}/webhooks",
+        ingress.local_addr().port()
+    );
     let args = vec![
         url,
         "--dns-server".into(),
@@ -101,7 +125,13 @@ async fn an_expired_certificate_is_reported_with_its_chain_through_the_lab_resol
     let tls = &target["addresses"][0]["hops"]["tls"];
     assert_eq!(tls["findings"][0]["code"], "TLS_CERT_EXPIRED");
     let leaf = &tls["detail"]["chain"][0];
-    assert!(leaf["subject"].as_str().unwrap().contains("pay.check.test"), "{leaf:#}");
-    assert!(leaf["not_after"].is_string() && leaf["sha256"].as_str().unwrap().len() >= 64, "{leaf:#}");
+    assert!(
+        leaf["subject"].as_str().unwrap().contains("pay.check.test"),
+        "{leaf:#}"
+    );
+    assert!(
+        leaf["not_after"].is_string() && leaf["sha256"].as_str().unwrap().len() >= 64,
+        "{leaf:#}"
+    );
     assert_eq!(leaf["sans"][0], "pay.check.test");
 }

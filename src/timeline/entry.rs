@@ -77,6 +77,7 @@ impl Actor {
             .or_else(|| std::env::var("USER").ok())
             .or_else(|| std::env::var("LOGNAME").ok())
             .filter(|n| !n.is_empty())
+            .or_else(passwd_name)
             .unwrap_or_else(|| "unknown".to_owned());
         Actor::new(name, local_host_name())
     }
@@ -92,6 +93,19 @@ impl Actor {
     pub fn is_automatic(&self) -> bool {
         self.name == AUTOMATIC_ACTOR
     }
+}
+
+/// The account name of this process's user from `/etc/passwd`, for sessions (cron, `su`,
+/// some SSH setups) that start without `$USER`.
+fn passwd_name() -> Option<String> {
+    use std::os::unix::fs::MetadataExt as _;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)? == uid).then(|| name.to_owned())
+    })
 }
 
 /// The name automatic entries are recorded under.
@@ -261,5 +275,15 @@ impl Entry {
     /// The entry as one journal line, without the newline.
     pub fn to_line(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string(self)
+    }
+}
+
+#[cfg(test)]
+mod passwd_tests {
+    #[test]
+    fn the_account_name_is_found_without_the_environment() {
+        // Every process runs as some account listed in /etc/passwd on the machines we test on.
+        let name = super::passwd_name();
+        assert!(name.is_some_and(|n| !n.is_empty()));
     }
 }
