@@ -31,6 +31,9 @@ struct Scanner<'a> {
     fields: Fields<'a>,
 }
 
+/// Strings up to this long are scanned byte by byte before memchr takes over.
+const SHORT_STRING: usize = 24;
+
 /// Only the key of the enclosing object matters for matching nested names.
 const NO_PARENT: &[u8] = b"";
 
@@ -117,6 +120,18 @@ impl<'a> Scanner<'a> {
     /// Returns the raw body of a string whose opening quote was consumed.
     fn string_body(&mut self) -> Option<&'a [u8]> {
         let start = self.at;
+        // Most keys and values are short: a plain loop beats setting up a vector search.
+        let short_end = (start + SHORT_STRING).min(self.bytes.len());
+        while self.at < short_end {
+            match self.bytes[self.at] {
+                b'"' => {
+                    self.at += 1;
+                    return Some(&self.bytes[start..self.at - 1]);
+                }
+                b'\\' => break,
+                _ => self.at += 1,
+            }
+        }
         loop {
             self.at += memchr2(b'"', b'\\', &self.bytes[self.at..])?;
             if self.bytes[self.at] == b'"' {
