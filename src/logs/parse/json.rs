@@ -1,14 +1,13 @@
 //! JSON lines, read by a key scanner rather than a full JSON parse.
 //!
-//! The scanner walks the object once, skipping string bodies with memchr and arrays without
+//! The scanner walks the object once, skipping string bodies eight bytes at a time and arrays without
 //! looking inside, and hands each scalar to [`Fields::take`] with its key and the key of the
 //! object around it. That is enough for `status`, `http.status_code` (nested or dotted),
 //! `http.response.status_code` (ECS), `response.status`, `level`, `log.level` and the like.
 //! Nesting is tracked with a counter, never recursion, so a 10,000-deep line cannot overflow
 //! the stack. Duplicate keys: the last one wins, as with `jq`.
 
-use memchr::memchr2;
-
+use super::scan::quote_or_backslash;
 use super::{Level, Parsed, status_at};
 
 pub(super) fn parse(line: &[u8]) -> Option<Parsed<'_>> {
@@ -30,9 +29,6 @@ struct Scanner<'a> {
     at: usize,
     fields: Fields<'a>,
 }
-
-/// Strings up to this long are scanned byte by byte before memchr takes over.
-const SHORT_STRING: usize = 24;
 
 /// Only the key of the enclosing object matters for matching nested names.
 const NO_PARENT: &[u8] = b"";
@@ -120,20 +116,8 @@ impl<'a> Scanner<'a> {
     /// Returns the raw body of a string whose opening quote was consumed.
     fn string_body(&mut self) -> Option<&'a [u8]> {
         let start = self.at;
-        // Most keys and values are short: a plain loop beats setting up a vector search.
-        let short_end = (start + SHORT_STRING).min(self.bytes.len());
-        while self.at < short_end {
-            match self.bytes[self.at] {
-                b'"' => {
-                    self.at += 1;
-                    return Some(&self.bytes[start..self.at - 1]);
-                }
-                b'\\' => break,
-                _ => self.at += 1,
-            }
-        }
         loop {
-            self.at += memchr2(b'"', b'\\', &self.bytes[self.at..])?;
+            self.at = quote_or_backslash(self.bytes, self.at)?;
             if self.bytes[self.at] == b'"' {
                 self.at += 1;
                 return Some(&self.bytes[start..self.at - 1]);
