@@ -17,6 +17,7 @@ use crate::commands::Outcome;
 use crate::logs::aggregate::{Aggregator, AggregatorOptions};
 use crate::logs::engine::Engine;
 use crate::logs::source::{ReadMode, SourceEvent, SourceMsg, SourceOptions, StartAt, Stop};
+use crate::logs::spike::{SpikeEvent, SpikeKind};
 use crate::logs::summary::{IntervalTracker, Summary};
 use crate::logs::worker::unix_now;
 use crate::logs::{Format, SourcePlan};
@@ -82,6 +83,9 @@ pub fn run(args: &LogsArgs) -> Outcome {
             Err(RecvTimeoutError::Timeout) => aggregator.tick(unix_now()),
             Err(RecvTimeoutError::Disconnected) => break,
         }
+        for spike in aggregator.take_new_spikes() {
+            eprintln!("warroom: {}", describe_spike(&spike));
+        }
         if let (Some(due), Some(every)) = (next_interval, args.every)
             && Instant::now() >= due
         {
@@ -119,6 +123,23 @@ pub fn run(args: &LogsArgs) -> Outcome {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn describe_spike(spike: &SpikeEvent) -> String {
+    let when = spike.at.format("%H:%M:%S");
+    match spike.kind {
+        SpikeKind::Began => format!(
+            "5xx spike began at {when}: {:.1}% of requests, {:.1}/s (baseline {:.1}%)",
+            spike.share * 100.0,
+            spike.rate_per_sec,
+            spike.baseline_share * 100.0
+        ),
+        SpikeKind::Ended => format!(
+            "5xx spike ended at {when}: {:.1}% of requests now (peak {:.1}%)",
+            spike.share * 100.0,
+            spike.peak_share * 100.0
+        ),
+    }
 }
 
 /// Prints a source event worth telling on stderr; returns whether it was an error.

@@ -349,6 +349,11 @@ impl Aggregator {
         }
     }
 
+    /// Spike crossings since the previous call (of this or of [`Aggregator::take_update`]).
+    pub fn take_new_spikes(&mut self) -> Vec<SpikeEvent> {
+        std::mem::take(&mut self.new_spikes)
+    }
+
     /// Everything new since the previous call, for the UI.
     pub fn take_update(&mut self) -> LogUpdate {
         LogUpdate {
