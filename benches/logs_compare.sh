@@ -113,6 +113,53 @@ for other in "goaccess combined (all panels)" "goaccess status panel only" "lnav
 done
 
 echo
+echo "== following a file that grows at 200,000 lines/s for 10 s (warroom logs --follow --every 100ms)"
+python3 - "$WORK/growing.log" "$WARROOM" <<'PY'
+import bisect, json, subprocess, sys, threading, time
+path, warroom = sys.argv[1], sys.argv[2]
+rate, secs = 200_000, 10
+line = b'10.0.0.1 - - [01/Jun/2024:00:00:00 +0000] "GET /x HTTP/1.1" 200 5 "-" "bench"\n'
+open(path, "wb").close()
+proc = subprocess.Popen([warroom, "logs", "--follow", "--json", "--every", "100ms",
+                         "--for", f"{secs + 4}s", path], stdout=subprocess.PIPE)
+samples = []
+def read():
+    for raw in proc.stdout:
+        doc = json.loads(raw)
+        if "total_lines" in doc:
+            samples.append((time.monotonic(), doc["total_lines"]))
+reader = threading.Thread(target=read)
+reader.start()
+time.sleep(1.0)
+written, n, start = [], 0, time.monotonic()
+with open(path, "ab", buffering=0) as out:
+    while n < rate * secs:
+        k = min(int((time.monotonic() - start) * rate) - n, rate * secs - n)
+        if k > 0:
+            out.write(line * k)
+            n += k
+            written.append((time.monotonic(), n))
+        time.sleep(0.005)
+end = time.monotonic()
+proc.wait()
+reader.join()
+times = [w[0] for w in written]
+lags = []
+for at, total in samples:
+    i = bisect.bisect_right(times, at) - 1
+    if 0 <= i and at <= end:
+        lags.append((written[i][1] - total) / rate)
+caught = next((at - end for at, total in samples if total >= n), None)
+lags.sort()
+print(f"written {n} lines in {end - start:.2f} s; counted {samples[-1][1] if samples else 0}")
+if lags:
+    print(f"lag while writing: median {lags[len(lags) // 2] * 1000:.0f} ms, "
+          f"max {lags[-1] * 1000:.0f} ms")
+print("caught up " + (f"{caught * 1000:.0f} ms after the writer stopped" if caught is not None
+                       else "never (within the run)"))
+PY
+
+echo
 echo "== peak memory after 10 copies of the file (10,000,000 lines by default) (GNU time, maximum resident set size)"
 if [ -x /usr/bin/time ]; then
   big="$WORK/access-10m.log"
