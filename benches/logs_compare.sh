@@ -148,8 +148,8 @@ lags = []
 for at, total in samples:
     i = bisect.bisect_right(times, at) - 1
     if 0 <= i and at <= end:
-        lags.append((written[i][1] - total) / rate)
-caught = next((at - end for at, total in samples if total >= n), None)
+        lags.append(max(0, written[i][1] - total) / rate)
+caught = next((max(0.0, at - end) for at, total in samples if total >= n), None)
 lags.sort()
 print(f"written {n} lines in {end - start:.2f} s; counted {samples[-1][1] if samples else 0}")
 if lags:
