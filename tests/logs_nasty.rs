@@ -135,3 +135,53 @@ fn standard_input_is_a_source() {
     assert_eq!(s["levels"]["warn"], 1);
     assert_eq!(s["sources"][0]["format"], "json");
 }
+
+#[test]
+fn config_sources_with_a_custom_regex_format_are_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("custom.log");
+    std::fs::write(&log, "GET /pay -> 503\nGET / -> 200\nnoise\n").expect("write");
+    let config = dir.path().join("warroom.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[log]]\npath = {:?}\nname = \"custom\"\nregex = '^(?P<method>\\S+) (?P<path>\\S+) -> (?P<status>\\d+)$'\n\n[logs.spike]\nshare = 0.1\n",
+            log.display().to_string()
+        ),
+    )
+    .expect("write config");
+    let output = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["logs", "--json", "-c"])
+        .arg(&config)
+        .arg(fixture("partial.log"))
+        .output()
+        .expect("run warroom");
+    let s: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let custom = &s["sources"][1];
+    assert_eq!(custom["name"], "custom", "{s}");
+    assert_eq!(custom["format"], "regex");
+    assert_eq!(
+        (custom["parsed"].as_u64(), custom["unparsed"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(s["top_5xx_paths"][0]["path"], "/pay");
+}
+
+#[test]
+fn a_config_error_names_the_file_and_the_entry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("warroom.toml");
+    std::fs::write(&config, "[[log]]\npath = \"/x.log\"\nformat = \"xml\"\n").expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["logs", "-c"])
+        .arg(&config)
+        .arg(fixture("partial.log"))
+        .output()
+        .expect("run warroom");
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warroom.toml") && stderr.contains("xml"),
+        "{stderr}"
+    );
+}

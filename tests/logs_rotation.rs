@@ -221,3 +221,26 @@ fn a_burst_through_rotations_is_counted_exactly() {
     assert_eq!(source(&summary)["truncations"], 1);
     assert_eq!(summary["classes"]["5xx"], 10_000);
 }
+
+/// nginx keeps writing to the renamed file until it is told to reopen its logs.
+#[test]
+fn writes_to_the_old_file_after_the_switch_are_still_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("access.log");
+    let old = dir.path().join("access.log.1");
+    write_new(&log, "a1\n");
+    let mut follow = Follow::start(&log, 3.0, &[]);
+    follow.wait_for_lines(1);
+
+    fs::rename(&log, &old).expect("rename");
+    write_new(&log, "b1\n");
+    follow.wait_for_lines(2);
+    append(&old, "late-1\n");
+    pause(500);
+    append(&old, "late-2\n");
+    append(&log, "b2\n");
+
+    let summary = follow.finish();
+    assert_eq!(summary["lines"], 5, "{summary}");
+    assert_eq!(source(&summary)["rotations"], 1);
+}

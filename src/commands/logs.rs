@@ -6,6 +6,7 @@
 //! errors naming the file) go to stderr as they happen; the report goes to stdout.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
@@ -17,9 +18,10 @@ use crate::commands::Outcome;
 use crate::logs::aggregate::{Aggregator, AggregatorOptions};
 use crate::logs::engine::Engine;
 use crate::logs::source::{ReadMode, SourceEvent, SourceMsg, SourceOptions, StartAt, Stop};
+use crate::logs::spike::{SpikeEvent, SpikeKind};
 use crate::logs::summary::{IntervalTracker, Summary};
 use crate::logs::worker::unix_now;
-use crate::logs::{Format, SourcePlan};
+use crate::logs::{Format, LogsConfigFile, SourcePlan};
 use crate::text::inert;
 
 /// How long to wait, after a stop, for sources that cannot be interrupted (standard input).
@@ -35,9 +37,18 @@ pub fn run(args: &LogsArgs) -> Outcome {
         LogFormatArg::Json => Some(Format::Json),
         LogFormatArg::Logfmt => Some(Format::Logfmt),
     };
-    // Known gap: `-c FILE` is accepted but `[[log]]` entries are read only once the config
-    // loader embeds `LogSourceConfig`; sources come from the command line.
-    let plans = SourcePlan::from_specs(&args.specs, format).context("reading the log sources")?;
+    let mut plans =
+        SourcePlan::from_specs(&args.specs, format).context("reading the log sources")?;
+    let config = match &args.config {
+        Some(path) => read_config(path)?,
+        None => LogsConfigFile::default(),
+    };
+    for entry in &config.log {
+        plans.extend(SourcePlan::from_config(entry).with_context(|| {
+            let file = args.config.as_deref().unwrap_or(Path::new("?"));
+            format!("reading [[log]] {:?} in {}", entry.path, file.display())
+        })?);
+    }
     let options = SourceOptions {
         mode: if args.follow {
             ReadMode::Follow
@@ -53,7 +64,7 @@ pub fn run(args: &LogsArgs) -> Outcome {
     };
     let aggregator_options = AggregatorOptions {
         recent_capacity: 0,
-        ..AggregatorOptions::default()
+        thresholds: config.logs.spike,
     };
     let mut aggregator = Aggregator::new(&plans, aggregator_options, unix_now());
     let mut engine = Engine::start(&plans, options).context("starting the log sources")?;
@@ -81,6 +92,9 @@ pub fn run(args: &LogsArgs) -> Outcome {
             }
             Err(RecvTimeoutError::Timeout) => aggregator.tick(unix_now()),
             Err(RecvTimeoutError::Disconnected) => break,
+        }
+        for spike in aggregator.take_new_spikes() {
+            eprintln!("warroom: {}", describe_spike(&spike));
         }
         if let (Some(due), Some(every)) = (next_interval, args.every)
             && Instant::now() >= due
@@ -119,6 +133,30 @@ pub fn run(args: &LogsArgs) -> Outcome {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Reads `[[log]]` and `[logs]` from a configuration file (other tables are not ours).
+fn read_config(path: &Path) -> anyhow::Result<LogsConfigFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading configuration {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("reading configuration {}", path.display()))
+}
+
+fn describe_spike(spike: &SpikeEvent) -> String {
+    let when = spike.at.format("%H:%M:%S");
+    match spike.kind {
+        SpikeKind::Began => format!(
+            "5xx spike began at {when}: {:.1}% of requests, {:.1}/s (baseline {:.1}%)",
+            spike.share * 100.0,
+            spike.rate_per_sec,
+            spike.baseline_share * 100.0
+        ),
+        SpikeKind::Ended => format!(
+            "5xx spike ended at {when}: {:.1}% of requests now (peak {:.1}%)",
+            spike.share * 100.0,
+            spike.peak_share * 100.0
+        ),
+    }
 }
 
 /// Prints a source event worth telling on stderr; returns whether it was an error.

@@ -182,7 +182,7 @@ impl Aggregator {
             let counts_live = line_flags & flags::BACKFILL == 0;
             let stats = &mut slot.status;
             let fragment = line_flags & flags::FRAGMENT != 0;
-            let invalid_utf8 = !line.is_ascii() && std::str::from_utf8(line).is_err();
+            let invalid_utf8 = !is_ascii(line) && std::str::from_utf8(line).is_err();
 
             let parsed = if fragment {
                 stats.fragments += 1;
@@ -349,6 +349,11 @@ impl Aggregator {
         }
     }
 
+    /// Spike crossings since the previous call (of this or of [`Aggregator::take_update`]).
+    pub fn take_new_spikes(&mut self) -> Vec<SpikeEvent> {
+        std::mem::take(&mut self.new_spikes)
+    }
+
     /// Everything new since the previous call, for the UI.
     pub fn take_update(&mut self) -> LogUpdate {
         LogUpdate {
@@ -361,9 +366,122 @@ impl Aggregator {
     }
 }
 
+/// ASCII check eight bytes at a time; the standard one finishes its tail byte by byte, which
+/// showed up as a fifth of the time per line in profiles.
+#[inline]
+fn is_ascii(line: &[u8]) -> bool {
+    let mut chunks = line.chunks_exact(8);
+    let mut high = 0u64;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        high |= u64::from_ne_bytes(word);
+    }
+    let tail = chunks.remainder().iter().fold(0u8, |acc, b| acc | b);
+    high & 0x8080_8080_8080_8080 == 0 && tail < 0x80
+}
+
 fn keep(list: &mut Vec<String>, message: String) {
     if list.len() == KEPT_MESSAGES {
         list.remove(0);
     }
     list.push(message);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::SourceSpec;
+    use crate::logs::frame::Framer;
+
+    fn aggregator(format: Option<Format>, recent_capacity: usize) -> Aggregator {
+        let plan = SourcePlan {
+            name: "t".into(),
+            spec: SourceSpec::Stdin,
+            format,
+            custom: None,
+        };
+        let options = AggregatorOptions {
+            recent_capacity,
+            ..AggregatorOptions::default()
+        };
+        Aggregator::new(&[plan], options, 100)
+    }
+
+    fn batch(text: &[u8]) -> LineBatch {
+        let mut batch = LineBatch::default();
+        let mut framer = Framer::default();
+        framer.push(text, &mut batch);
+        framer.flush_fragment(&mut batch);
+        batch
+    }
+
+    #[test]
+    fn ascii_check_matches_the_standard_one() {
+        for text in [
+            &b""[..],
+            b"abc",
+            b"0123456789abcdef\x80",
+            b"\xff",
+            b"exactly8",
+        ] {
+            assert_eq!(is_ascii(text), text.is_ascii(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn fragments_are_shown_but_not_counted_as_lines() {
+        let mut agg = aggregator(Some(Format::Json), 10);
+        agg.ingest(0, &batch(b"{\"status\":500}\nnot json\n{\"sta"), 100);
+        let status = &agg.sources()[0];
+        assert_eq!((status.lines, status.parsed, status.unparsed), (2, 1, 1));
+        assert_eq!(status.fragments, 1);
+        let update = agg.take_update();
+        assert_eq!(update.lines.len(), 3);
+        assert!(update.lines[2].fragment);
+        assert_eq!(update.histogram.windows[0].classes[4], 1);
+    }
+
+    #[test]
+    fn the_ring_keeps_the_newest_lines_and_counts_the_rest() {
+        let mut agg = aggregator(None, 3);
+        let text: Vec<u8> = (0..10)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        agg.ingest(0, &batch(&text), 100);
+        agg.ingest(0, &batch(b"line 10\n"), 100);
+        let update = agg.take_update();
+        let texts: Vec<_> = update.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["line 8", "line 9", "line 10"]);
+        assert_eq!(update.lines_not_shown, 8);
+        assert!(
+            agg.take_update().lines.is_empty(),
+            "each line is handed over once"
+        );
+    }
+
+    #[test]
+    fn command_failures_and_stderr_are_kept() {
+        let mut agg = aggregator(None, 0);
+        agg.apply(
+            &SourceMsg::Event {
+                source: 0,
+                event: SourceEvent::Stderr("error: pod not found".into()),
+            },
+            100,
+        );
+        agg.apply(
+            &SourceMsg::Event {
+                source: 0,
+                event: SourceEvent::Exited {
+                    status: "exit status: 1".into(),
+                    success: false,
+                },
+            },
+            100,
+        );
+        let status = &agg.sources()[0];
+        assert_eq!(status.stderr, ["error: pod not found"]);
+        assert_eq!(status.errors, ["- exited: exit status: 1"]);
+    }
 }

@@ -11,7 +11,7 @@ use super::source::{self, SourceMsg, SourceOptions, SourceSpec, Stop};
 use super::{LogError, SourcePlan};
 
 /// Batches in flight between the sources and the aggregator.
-pub const CHANNEL_BATCHES: usize = 64;
+pub const CHANNEL_BATCHES: usize = 16;
 
 /// Running sources.
 pub struct Engine {

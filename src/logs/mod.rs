@@ -56,6 +56,46 @@ pub struct LogSourceConfig {
     pub regex: Option<String>,
 }
 
+/// The `[logs]` table of the configuration file; the config loader embeds this type.
+///
+/// ```toml
+/// [logs]
+/// recent_lines = 10000
+/// [logs.spike]
+/// share = 0.05            # 5xx share over the recent window
+/// rate_per_sec = 20.0     # or this many 5xx per second
+/// relative_factor = 3.0   # and this many times the baseline share
+/// min_requests = 20
+/// recent_secs = 5
+/// baseline_secs = 300
+/// ```
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogsConfig {
+    /// Lines kept for the log pane.
+    pub recent_lines: usize,
+    pub spike: spike::SpikeThresholds,
+}
+
+impl Default for LogsConfig {
+    fn default() -> Self {
+        LogsConfig {
+            recent_lines: 10_000,
+            spike: spike::SpikeThresholds::default(),
+        }
+    }
+}
+
+/// The parts of a configuration file this module reads, for `warroom logs -c FILE` until the
+/// shared config loader exists; other tables are ignored here.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LogsConfigFile {
+    #[serde(default)]
+    pub log: Vec<LogSourceConfig>,
+    #[serde(default)]
+    pub logs: LogsConfig,
+}
+
 /// Errors that stop a source from being set up. Failures while running are source events.
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {

@@ -15,7 +15,7 @@ use super::histogram::Histogram;
 
 /// Thresholds of the detector; the defaults suit a busy ingress.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SpikeThresholds {
     /// 5xx share of requests over the recent window that counts as a spike (0.05 = 5%).
     pub share: f64,

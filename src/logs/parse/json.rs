@@ -1,14 +1,13 @@
 //! JSON lines, read by a key scanner rather than a full JSON parse.
 //!
-//! The scanner walks the object once, skipping string bodies with memchr and arrays without
+//! The scanner walks the object once, skipping string bodies eight bytes at a time and arrays without
 //! looking inside, and hands each scalar to [`Fields::take`] with its key and the key of the
 //! object around it. That is enough for `status`, `http.status_code` (nested or dotted),
 //! `http.response.status_code` (ECS), `response.status`, `level`, `log.level` and the like.
 //! Nesting is tracked with a counter, never recursion, so a 10,000-deep line cannot overflow
 //! the stack. Duplicate keys: the last one wins, as with `jq`.
 
-use memchr::memchr2;
-
+use super::scan::quote_or_backslash;
 use super::{Level, Parsed, status_at};
 
 pub(super) fn parse(line: &[u8]) -> Option<Parsed<'_>> {
@@ -118,7 +117,7 @@ impl<'a> Scanner<'a> {
     fn string_body(&mut self) -> Option<&'a [u8]> {
         let start = self.at;
         loop {
-            self.at += memchr2(b'"', b'\\', &self.bytes[self.at..])?;
+            self.at = quote_or_backslash(self.bytes, self.at)?;
             if self.bytes[self.at] == b'"' {
                 self.at += 1;
                 return Some(&self.bytes[start..self.at - 1]);

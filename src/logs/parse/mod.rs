@@ -12,6 +12,7 @@ mod json;
 mod logfmt;
 mod plain;
 mod regex;
+mod scan;
 
 pub use self::regex::{CustomRegex, RegexFormatError};
 

@@ -113,6 +113,7 @@ fn run_once(
         let _ = reader.join();
     }
     let _ = killer.join();
+    tracing::info!(program, ?status, "log command exited");
     let event = match status {
         Ok(status) => SourceEvent::Exited {
             status: status.to_string(),

@@ -169,6 +169,7 @@ impl Follower {
         match watcher {
             Ok(watcher) => (Some(watcher), wake_rx),
             Err(e) => {
+                tracing::warn!(dir = %dir.display(), error = %e, "no change notifications; polling");
                 self.event(SourceEvent::Polling {
                     reason: format!("no change notifications for {}: {e}", dir.display()),
                 });
@@ -184,6 +185,7 @@ impl Follower {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 if !self.missing_reported {
                     self.missing_reported = true;
+                    tracing::info!(path = %self.path.display(), "followed file is missing");
                     self.event(SourceEvent::Missing {
                         path: self.path.clone(),
                     });
@@ -223,6 +225,7 @@ impl Follower {
             self.error_once(format!("rewinding {}: {e}", self.path.display()));
         }
         self.flush(batch);
+        tracing::info!(path = %self.path.display(), "truncation detected; reading from 0");
         self.event(SourceEvent::Truncated {
             path: self.path.clone(),
         });
@@ -255,6 +258,7 @@ impl Follower {
             }
             self.flush(batch);
             self.retire(old);
+            tracing::info!(path = %self.path.display(), "rotation detected; old file drained");
             self.event(SourceEvent::Rotated {
                 path: self.path.clone(),
             });
