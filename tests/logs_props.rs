@@ -25,6 +25,11 @@ fn line_strategy() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// Arrival second of the i-th chunk: time moves, but stays within the 15-minute window.
+fn arrival(chunk: usize) -> i64 {
+    1_000 + (chunk as i64).min(800)
+}
+
 proptest! {
     #[test]
     fn parsers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
@@ -63,13 +68,13 @@ proptest! {
             let n = cuts[i % cuts.len()].min(rest.len());
             let mut batch = LineBatch::default();
             framer.push(&rest[..n], &mut batch);
-            aggregator.ingest(0, &batch, 1_000 + i as i64);
+            aggregator.ingest(0, &batch, arrival(i));
             rest = &rest[n..];
             i += 1;
         }
         let mut batch = LineBatch::default();
         framer.finish(&mut batch);
-        aggregator.ingest(0, &batch, 1_000 + i as i64);
+        aggregator.ingest(0, &batch, arrival(i));
 
         let summary = Summary::from_aggregator(&aggregator);
         prop_assert_eq!(summary.lines, newlines);
@@ -80,5 +85,33 @@ proptest! {
         prop_assert!(classes <= summary.parsed);
         let window = aggregator.histogram().counts(Window::FifteenMinutes);
         prop_assert_eq!(window.requests(), classes);
+    }
+}
+
+proptest! {
+    /// The running window totals equal a plain recount of the events inside each window.
+    #[test]
+    fn histogram_windows_match_a_naive_recount(
+        events in proptest::collection::vec((0i64..120, 100u16..600, any::<bool>()), 0..200),
+    ) {
+        use warroom::logs::histogram::Histogram;
+        let start = 50_000;
+        let mut histogram = Histogram::new(start);
+        let mut now = start;
+        let mut seen: Vec<(i64, u16, bool)> = Vec::new();
+        for (step, status, live) in events {
+            now += step;
+            histogram.advance_to(now);
+            histogram.record(Some(status), None, live);
+            seen.push((now, status, live));
+        }
+        for (window, length) in [(Window::OneMinute, 60), (Window::FiveMinutes, 300), (Window::FifteenMinutes, 900)] {
+            let want = seen.iter().filter(|(at, _, live)| *live && *at > now - length).count() as u64;
+            prop_assert_eq!(histogram.counts(window).requests(), want, "{:?}", window);
+        }
+        prop_assert_eq!(histogram.counts(Window::SinceStart).requests(), seen.len() as u64);
+        let series_total: u64 = histogram.series().iter().map(|s| s.requests()).sum();
+        let in_series = seen.iter().filter(|(at, _, live)| *live && *at > now - 900).count() as u64;
+        prop_assert_eq!(series_total, in_series);
     }
 }

@@ -9,7 +9,7 @@ use super::aggregate::Aggregator;
 use super::histogram::{Counts, Window};
 use super::parse::{Level, StatusClass};
 use super::snapshot::SourceStatus;
-use super::spike::SpikeEvent;
+use super::spike::{SpikeEvent, SpikeKind};
 
 /// Entries in the summary's top-k lists.
 const TOP_ENTRIES: usize = 10;
@@ -122,8 +122,11 @@ impl Summary {
         }
         for spike in &self.spikes {
             out.push_str(&format!(
-                "5xx spike {:?} at {}: {:.1}% of requests, {:.1}/s (baseline {:.1}%)\n",
-                spike.kind,
+                "5xx spike {} at {}: {:.1}% of requests, {:.1}/s (baseline {:.1}%)\n",
+                match spike.kind {
+                    SpikeKind::Began => "began",
+                    SpikeKind::Ended => "ended",
+                },
                 spike.at.format("%H:%M:%S"),
                 spike.share * 100.0,
                 spike.rate_per_sec,
