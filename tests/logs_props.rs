@@ -52,7 +52,7 @@ proptest! {
             stream.extend_from_slice(line);
             stream.push(b'\n');
         }
-        let newlines = stream.iter().filter(|b| **b == b'\n').count() as u64;
+        let newlines = memchr::memchr_iter(b'\n', &stream).count() as u64;
 
         let plan = SourcePlan {
             name: "p".into(),
@@ -110,7 +110,7 @@ proptest! {
             prop_assert_eq!(histogram.counts(window).requests(), want, "{:?}", window);
         }
         prop_assert_eq!(histogram.counts(Window::SinceStart).requests(), seen.len() as u64);
-        let series_total: u64 = histogram.series().iter().map(|s| s.requests()).sum();
+        let series_total: u64 = histogram.series().iter().map(warroom::logs::histogram::SecondCounts::requests).sum();
         let in_series = seen.iter().filter(|(at, _, live)| *live && *at > now - 900).count() as u64;
         prop_assert_eq!(series_total, in_series);
     }

@@ -174,7 +174,7 @@ fn a_burst_through_rotations_is_counted_exactly() {
     let line = |i: usize| {
         format!(
             "10.0.0.1 - - [01/Jun/2024:00:00:00 +0000] \"GET /item/{i} HTTP/1.1\" {} 512 \"-\" \"t\"\n",
-            if i % 50 == 0 { 502 } else { 200 }
+            if i.is_multiple_of(50) { 502 } else { 200 }
         )
     };
     write_new(&log, &line(0));

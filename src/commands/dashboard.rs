@@ -148,7 +148,10 @@ fn log_config(
     if plans.is_empty() {
         return Ok(None);
     }
+    let settings = sections::logs_config(loaded)?;
     let mut config = LogWorkerConfig::new(plans);
+    config.aggregator.thresholds = settings.spike;
+    config.aggregator.recent_capacity = settings.recent_lines;
     if args.from_start {
         config.sources.start = crate::logs::source::StartAt::Beginning;
     }

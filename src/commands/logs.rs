@@ -15,13 +15,14 @@ use anyhow::Context;
 
 use crate::cli::{LogFormatArg, LogsArgs};
 use crate::commands::Outcome;
+use crate::config::{self, sections};
 use crate::logs::aggregate::{Aggregator, AggregatorOptions};
 use crate::logs::engine::Engine;
 use crate::logs::source::{ReadMode, SourceEvent, SourceMsg, SourceOptions, StartAt, Stop};
 use crate::logs::spike::{SpikeEvent, SpikeKind};
 use crate::logs::summary::{IntervalTracker, Summary};
 use crate::logs::worker::unix_now;
-use crate::logs::{Format, LogsConfigFile, SourcePlan};
+use crate::logs::{Format, LogsConfig, SourcePlan};
 use crate::text::inert;
 
 /// How long to wait, after a stop, for sources that cannot be interrupted (standard input).
@@ -39,11 +40,19 @@ pub fn run(args: &LogsArgs) -> Outcome {
     };
     let mut plans =
         SourcePlan::from_specs(&args.specs, format).context("reading the log sources")?;
-    let config = match &args.config {
-        Some(path) => read_config(path)?,
-        None => LogsConfigFile::default(),
+    // `-c` adds the file's `[[log]]` sources and `[logs]` thresholds; without it only the
+    // sources on the command line are read, whatever configuration lies around.
+    let (sources, settings) = match &args.config {
+        Some(path) => {
+            let loaded = config::load(Some(path))?;
+            (
+                sections::log_sources(&loaded)?,
+                sections::logs_config(&loaded)?,
+            )
+        }
+        None => (Vec::new(), LogsConfig::default()),
     };
-    for entry in &config.log {
+    for entry in &sources {
         plans.extend(SourcePlan::from_config(entry).with_context(|| {
             let file = args.config.as_deref().unwrap_or(Path::new("?"));
             format!("reading [[log]] {:?} in {}", entry.path, file.display())
@@ -64,7 +73,7 @@ pub fn run(args: &LogsArgs) -> Outcome {
     };
     let aggregator_options = AggregatorOptions {
         recent_capacity: 0,
-        thresholds: config.logs.spike,
+        thresholds: settings.spike,
     };
     let mut aggregator = Aggregator::new(&plans, aggregator_options, unix_now());
     let mut engine = Engine::start(&plans, options).context("starting the log sources")?;
@@ -133,13 +142,6 @@ pub fn run(args: &LogsArgs) -> Outcome {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Reads `[[log]]` and `[logs]` from a configuration file (other tables are not ours).
-fn read_config(path: &Path) -> anyhow::Result<LogsConfigFile> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading configuration {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("reading configuration {}", path.display()))
 }
 
 fn describe_spike(spike: &SpikeEvent) -> String {

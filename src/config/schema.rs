@@ -26,6 +26,9 @@ pub struct ConfigFile {
     /// `[[log]]` sources; their keys are checked by the logs module.
     #[serde(default, rename = "log")]
     pub logs: Vec<Spanned<toml::Table>>,
+    /// `[logs]`: the ring size and spike thresholds; checked by the logs module.
+    #[serde(default, rename = "logs")]
+    pub log_settings: Option<Spanned<toml::Table>>,
     #[serde(default)]
     pub runbook: Option<RunbookSection>,
     #[serde(default)]

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 
 use super::{ConfigError, LoadedConfig};
-use crate::logs::LogSourceConfig;
+use crate::logs::{LogSourceConfig, LogsConfig};
 use crate::reconcile::summary::ReconcileSection;
 use crate::timeline::notify::NotifySettings;
 
@@ -28,6 +28,14 @@ pub fn log_sources(config: &LoadedConfig) -> Result<Vec<LogSourceConfig>, Config
         .enumerate()
         .map(|(i, table)| section(config, table, &format!("log[{i}]")))
         .collect()
+}
+
+/// The `[logs]` settings, defaults when the table is absent.
+pub fn logs_config(config: &LoadedConfig) -> Result<LogsConfig, ConfigError> {
+    match &config.file.log_settings {
+        Some(table) => section(config, table, "logs"),
+        None => Ok(LogsConfig::default()),
+    }
 }
 
 /// The `[reconcile]` section, with its file paths made relative to the config file's folder.

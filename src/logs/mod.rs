@@ -86,16 +86,6 @@ impl Default for LogsConfig {
     }
 }
 
-/// The parts of a configuration file this module reads, for `warroom logs -c FILE` until the
-/// shared config loader exists; other tables are ignored here.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct LogsConfigFile {
-    #[serde(default)]
-    pub log: Vec<LogSourceConfig>,
-    #[serde(default)]
-    pub logs: LogsConfig,
-}
-
 /// Errors that stop a source from being set up. Failures while running are source events.
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {

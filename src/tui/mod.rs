@@ -46,8 +46,6 @@ use theme::Theme;
 
 /// How many events may wait for the UI before workers wait in turn.
 const EVENT_QUEUE: usize = 1024;
-/// Lines the log pane keeps.
-const LOG_LINES: usize = 10_000;
 
 /// Everything the dashboard needs to start.
 pub struct DashboardSetup {
@@ -187,7 +185,10 @@ fn build_app(setup: &DashboardSetup, now: DateTime<Utc>) -> App {
             .filter_map(|s| s.command.clone().map(|c| (s.id.clone(), c)))
             .collect();
     }
-    let logs = setup.logs.as_ref().map(|_| LogsPane::new(LOG_LINES));
+    let logs = setup
+        .logs
+        .as_ref()
+        .map(|c| LogsPane::new(c.aggregator.recent_capacity));
     let mut app = App::new(
         setup.title.clone(),
         PathState::new(&setup.targets),
