@@ -43,7 +43,10 @@ fn needs_escape(c: char) -> bool {
 /// Characters that reorder text (the Trojan Source family) and so can make a log line or a
 /// certificate subject read differently from what it is.
 fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+    matches!(
+        c,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+    )
 }
 
 /// Zero-width characters that hide content from the reader.

@@ -33,7 +33,9 @@ fn arrival(chunk: usize) -> i64 {
 proptest! {
     #[test]
     fn parsers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-        for format in [Format::Combined, Format::Common, Format::Json, Format::Logfmt, Format::Plain] {
+        let formats =
+            [Format::Combined, Format::Common, Format::Json, Format::Logfmt, Format::Plain];
+        for format in formats {
             if let Some(p) = parse::parse_line(format, &bytes, None) {
                 prop_assert!(p.status.is_none_or(|s| (100..=599).contains(&s)));
             }
@@ -105,12 +107,16 @@ proptest! {
             histogram.record(Some(status), None, live);
             seen.push((now, status, live));
         }
-        for (window, length) in [(Window::OneMinute, 60), (Window::FiveMinutes, 300), (Window::FifteenMinutes, 900)] {
-            let want = seen.iter().filter(|(at, _, live)| *live && *at > now - length).count() as u64;
+        let windows =
+            [(Window::OneMinute, 60), (Window::FiveMinutes, 300), (Window::FifteenMinutes, 900)];
+        for (window, length) in windows {
+            let want =
+                seen.iter().filter(|(at, _, live)| *live && *at > now - length).count() as u64;
             prop_assert_eq!(histogram.counts(window).requests(), want, "{:?}", window);
         }
         prop_assert_eq!(histogram.counts(Window::SinceStart).requests(), seen.len() as u64);
-        let series_total: u64 = histogram.series().iter().map(warroom::logs::histogram::SecondCounts::requests).sum();
+        let series_total: u64 =
+            histogram.series().iter().map(warroom::logs::histogram::SecondCounts::requests).sum();
         let in_series = seen.iter().filter(|(at, _, live)| *live && *at > now - 900).count() as u64;
         prop_assert_eq!(series_total, in_series);
     }

@@ -262,7 +262,8 @@ proptest! {
         let report = reconcile(&dir.path().join("ours.csv"), &dir.path().join("gateway.csv"), &profile, &options).unwrap();
         prop_assert_eq!(report.bad_row_count, 0);
 
-        let keys: HashSet<(usize, usize)> = ours.iter().chain(&gateway).map(|m| (m.0, m.1)).collect();
+        let keys: HashSet<(usize, usize)> =
+            ours.iter().chain(&gateway).map(|m| (m.0, m.1)).collect();
         prop_assert_eq!(report.counts.total(), keys.len() as u64);
         let listed: Vec<(String, String)> = report
             .rows
@@ -277,12 +278,15 @@ proptest! {
         for (side, rows) in [("ours", &ours), ("gateway", &gateway)] {
             let mut sums: BTreeMap<&str, i128> = BTreeMap::new();
             for &(_, kind, amount, currency) in rows {
-                *sums.entry(CURRENCIES[currency].0).or_default() += KINDS[kind].1 * i128::from(AMOUNTS[amount]);
+                let signed = KINDS[kind].1 * i128::from(AMOUNTS[amount]);
+                *sums.entry(CURRENCIES[currency].0).or_default() += signed;
             }
             for (code, t) in &report.totals {
                 let got = if side == "ours" { t.ours_minor } else { t.gateway_minor };
                 // A key whose rows mix currencies is counted under its first row's currency.
-                let mixed = rows.iter().any(|a| rows.iter().any(|b| (a.0, a.1) == (b.0, b.1) && a.3 != b.3));
+                let mixed = rows
+                    .iter()
+                    .any(|a| rows.iter().any(|b| (a.0, a.1) == (b.0, b.1) && a.3 != b.3));
                 if !mixed {
                     prop_assert_eq!(got, sums.get(code.as_str()).copied().unwrap_or(0), "{} {}", side, code);
                 }

@@ -119,7 +119,7 @@ pub struct Checklist {
     progress: BTreeMap<String, StepProgress>,
 }
 
-static TODO: StepProgress = StepProgress {
+static NOT_STARTED: StepProgress = StepProgress {
     state: StepState::Todo,
     reason: None,
     owner: None,
@@ -183,7 +183,7 @@ impl Checklist {
     /// The progress of a step; a step nobody touched is `todo`.
     #[must_use]
     pub fn progress(&self, step: &str) -> &StepProgress {
-        self.progress.get(step).unwrap_or(&TODO)
+        self.progress.get(step).unwrap_or(&NOT_STARTED)
     }
 
     /// The owner shown for a step: assigned during the incident, else the runbook's role.
