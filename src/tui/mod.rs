@@ -24,8 +24,6 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
-use crossterm::execute;
-use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -149,7 +147,7 @@ pub async fn run(setup: DashboardSetup) -> anyhow::Result<()> {
         // Fold every event already waiting into the state before the next frame.
         for event in std::iter::once(event).chain(std::iter::from_fn(|| inbox.try_recv().ok())) {
             if matches!(event, AppEvent::Resize) {
-                guard.terminal.autoresize().context("resizing")?;
+                guard.resize().context("resizing")?;
             }
             app.now = Utc::now();
             let (changed, effects) = app.apply(event);
@@ -217,12 +215,8 @@ fn startup_entries(setup: &DashboardSetup, app: &App, now: DateTime<Utc>) -> Vec
 }
 
 fn draw(guard: &mut TerminalGuard, app: &App, theme: &Theme) -> anyhow::Result<()> {
-    // Synchronized updates let terminals (and tmux) show the frame at once, never half-drawn.
-    let _ = execute!(guard.terminal.backend_mut(), BeginSynchronizedUpdate);
     guard
-        .terminal
         .draw(|frame| panes::draw(frame, app, theme))
         .context("drawing the screen")?;
-    let _ = execute!(guard.terminal.backend_mut(), EndSynchronizedUpdate);
     Ok(())
 }
