@@ -37,7 +37,7 @@ const PAYLOAD_INERT: &str = r"\x1b]0;pwned\x07\x1b[2J\x1b[H";
 /// Text from each pane of the demo once its outage has started, pane title first.
 const DEMO_PANES: [(&str, &str); 5] = [
     ("Path", "Domain"),
-    ("Logs", "access.log"),
+    ("Logs", "POST /webhooks/"),
     ("Status codes", "2xx"),
     ("Checklist", "First five minutes"),
     ("Timeline", "incident opened"),
