@@ -108,7 +108,7 @@ pub async fn apply_fault(world: &Mutex<World>, fault: Fault) -> Result<(), World
             set_second_ingress(&world, identity)?;
         }
         Fault::BadRelease => world.deploy(true),
-        Fault::QueueDown => world.queue.stop(),
+        Fault::QueueDown => world.queue.stop().await,
     }
     Ok(())
 }

@@ -242,10 +242,13 @@ impl QueueListener {
         })
     }
 
-    /// Stops listening: connections to the port are refused.
-    pub fn stop(&mut self) {
+    /// Stops listening: connections to the port are refused from the moment this returns.
+    /// Waiting for the aborted task matters: until it is dropped, the listener still takes
+    /// connections into its backlog, and those would be reset rather than refused.
+    pub async fn stop(&mut self) {
         if let Some(task) = self.task.take() {
             task.abort();
+            let _ = task.await;
         }
     }
 
@@ -269,7 +272,9 @@ impl QueueListener {
 
 impl Drop for QueueListener {
     fn drop(&mut self) {
-        self.stop();
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
     }
 }
 
