@@ -144,8 +144,17 @@ fn two_dashboards_on_one_journal_see_each_others_ticks() {
 
 #[test]
 fn sigterm_flushes_the_journal_and_restores_the_terminal() {
+    signal_flushes_the_journal_and_restores_the_terminal("TERM");
+}
+
+#[test]
+fn sighup_from_a_dropped_ssh_session_flushes_the_journal_and_restores_the_terminal() {
+    signal_flushes_the_journal_and_restores_the_terminal("HUP");
+}
+
+fn signal_flushes_the_journal_and_restores_the_terminal(signal: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let journal = dir.path().join("term.jsonl");
+    let journal = dir.path().join(format!("{signal}.jsonl"));
     let command = format!(
         "XDG_STATE_HOME={} {} --runbook webhook-outage --journal {} --as carol --title term; echo EXITED $?",
         dir.path().display(),
@@ -157,13 +166,13 @@ fn sigterm_flushes_the_journal_and_restores_the_terminal() {
     };
     tmux.wait_for_text("Timeline", SLOW);
     tmux.keys(&["n"]);
-    tmux.type_text("last words before SIGTERM");
+    tmux.type_text(&format!("last words before SIG{signal}"));
     tmux.keys(&["Enter"]);
-    tmux.wait_for_text("last words before SIGTERM", SLOW);
+    tmux.wait_for_text(&format!("last words before SIG{signal}"), SLOW);
     // The pane runs sh; the dashboard is its child.
     let pid = tmux.pane_pid().unwrap();
     Command::new("pkill")
-        .args(["-TERM", "-P", &pid.to_string(), "warroom"])
+        .args([&format!("-{signal}"), "-P", &pid.to_string(), "warroom"])
         .status()
         .unwrap();
     tmux.wait_for(SLOW, |_| tmux.pane_dead()).unwrap();
@@ -178,5 +187,5 @@ fn sigterm_flushes_the_journal_and_restores_the_terminal() {
         "the alternate screen was not left:\n{screen}"
     );
     let journal_text = std::fs::read_to_string(&journal).unwrap();
-    assert!(journal_text.contains("last words before SIGTERM"));
+    assert!(journal_text.contains(&format!("last words before SIG{signal}")));
 }
