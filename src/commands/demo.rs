@@ -1,7 +1,7 @@
 //! `warroom demo`: the dashboard on a webhook outage simulated on loopback, with the built-in
 //! runbook, an access log that the demo's ingress writes, and a journal in a temporary folder.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -154,11 +154,6 @@ impl ScratchDir {
             std::env::temp_dir().join(format!("warroom-demo-{}-{nanos}", std::process::id()));
         std::fs::DirBuilder::new().mode(0o700).create(&path)?;
         Ok(ScratchDir { path })
-    }
-
-    #[allow(dead_code, reason = "kept for symmetry with the path field's users")]
-    fn path(&self) -> &Path {
-        &self.path
     }
 }
 
