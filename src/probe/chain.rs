@@ -173,16 +173,25 @@ pub(crate) fn summary(
                 .filter(|a| a.status != Verdict::Fail)
                 .map(|a| a.ip)
                 .collect();
-            let other_broken = addresses
-                .iter()
-                .filter(|a| a.status == Verdict::Fail && a.broken_at != Some(hop))
-                .count();
             if !healthy.is_empty() {
                 let verb = if healthy.len() == 1 { "is" } else { "are" };
                 sentence.push_str(&format!("; {} {verb} healthy", list(healthy.into_iter())));
             }
-            if other_broken > 0 {
-                sentence.push_str(&format!("; {other_broken} more broken further along"));
+            // Addresses that break further along are named with their own hop, so a second,
+            // independent fault (a bad release behind a healthy ingress) is not hidden by the
+            // first.
+            for other in addresses
+                .iter()
+                .filter(|a| a.status == Verdict::Fail && a.broken_at != Some(hop))
+            {
+                if let Some(other_hop) = other.broken_at {
+                    let why = reason(hop_of(&other.hops, other_hop));
+                    sentence.push_str(&format!(
+                        "; {} breaks at {}: {why}",
+                        other.ip,
+                        label(other_hop)
+                    ));
+                }
             }
             sentence
         }
@@ -394,6 +403,33 @@ mod tests {
             sentence,
             "Breaks at Firewall on 127.0.0.2: 127.0.0.2:80 refused the connection; \
              127.0.0.1 is healthy"
+        );
+    }
+
+    #[test]
+    fn a_second_break_further_along_is_named_too() {
+        let hops = name_hops(HopStatus::Ok, HopStatus::Ok);
+        let addresses = vec![
+            address(
+                "127.0.0.1",
+                hop(HopStatus::Ok),
+                failed(FindingCode::HttpProxy5xx, "502 made by the proxy"),
+            ),
+            address(
+                "127.0.0.2",
+                failed(
+                    FindingCode::TcpRefused,
+                    "127.0.0.2:80 refused the connection",
+                ),
+                hop(HopStatus::Blocked),
+            ),
+        ];
+        let (verdict, broken_at) = target_verdict(&hops, &addresses);
+        let sentence = summary(verdict, broken_at, &hops, &addresses);
+        assert_eq!(
+            sentence,
+            "Breaks at Firewall on 127.0.0.2: 127.0.0.2:80 refused the connection; \
+             127.0.0.1 breaks at App: 502 made by the proxy"
         );
     }
 

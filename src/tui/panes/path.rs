@@ -24,6 +24,8 @@ use crate::tui::theme::Theme;
 /// The address column fits an IPv4 address and a space; longer IPv6 addresses are cut with an
 /// ellipsis here and shown in full in the detail overlay.
 const MAX_LABEL_WIDTH: usize = 16;
+/// The sentence naming the break gets this many lines at most; it can name two faults.
+const SUMMARY_LINES: usize = 2;
 /// The row label of a target whose name has not resolved yet.
 const RESOLVING: &str = "resolving";
 const SPARK: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -134,7 +136,9 @@ fn target_header<'a>(
     } else {
         theme.muted
     };
-    lines.push(Line::styled(truncate(&summary, width), style));
+    for line in wrap(&summary, width, SUMMARY_LINES) {
+        lines.push(Line::styled(line, style));
+    }
 }
 
 fn column_header(layout: RowLayout, theme: &Theme) -> Line<'static> {
@@ -282,6 +286,37 @@ fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(used)))
 }
 
+/// Word-wraps `text` into at most `max_lines` lines of `width` columns, cutting the last one
+/// with an ellipsis when the text is longer.
+fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        let candidate = if current.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{current} {word}")
+        };
+        if candidate.width() <= width || current.is_empty() {
+            current = candidate;
+            continue;
+        }
+        lines.push(std::mem::replace(&mut current, word.to_owned()));
+        if lines.len() == max_lines {
+            break;
+        }
+    }
+    if lines.len() < max_lines && !current.is_empty() {
+        lines.push(current);
+    } else if lines.len() == max_lines {
+        // Words were left over: mark the cut on the last line.
+        if let Some(last) = lines.last_mut() {
+            *last = truncate(&format!("{last} …"), width);
+        }
+    }
+    lines.into_iter().map(|l| truncate(&l, width)).collect()
+}
+
 fn truncate(text: &str, width: usize) -> String {
     if text.width() <= width {
         return text.to_owned();
@@ -312,6 +347,16 @@ mod tests {
     fn sparkline_scales_to_the_largest_sample() {
         let samples = vec![Some(1.0), Some(8.0), None, Some(4.0)];
         assert_eq!(sparkline(samples.into_iter(), 10), "▂█ ▅");
+    }
+
+    #[test]
+    fn the_summary_wraps_onto_two_lines_and_marks_a_cut() {
+        assert_eq!(
+            wrap("breaks at ingress on one", 12, 2),
+            vec!["breaks at", "ingress on …"]
+        );
+        assert_eq!(wrap("short", 12, 2), vec!["short"]);
+        assert_eq!(wrap("two words", 5, 2), vec!["two", "words"]);
     }
 
     #[test]
