@@ -271,6 +271,7 @@ fn window(seconds: i64, total: u64, share: f64) -> LogEvidence {
             ("5xx".to_owned(), errors),
         ]),
         share_5xx: share,
+        spike_active: None,
     }
 }
 

@@ -71,6 +71,7 @@ fn bound_checks_show_their_live_state() {
         total: 1200,
         counts: BTreeMap::new(),
         share_5xx: 0.42,
+        spike_active: None,
     }];
     let reconcile = json!({"status": "consistent"});
     let cases = [
@@ -107,4 +108,35 @@ fn bound_checks_show_their_live_state() {
     }
     let nothing = live_evidence(&CheckBinding::Reconcile, None, &[], None);
     assert_eq!(nothing.status, EvidenceStatus::Unknown);
+}
+
+#[test]
+fn the_log_modules_spike_decision_wins_over_the_plain_share() {
+    let window = |share_5xx: f64, spike_active: Option<bool>| LogEvidence {
+        source: "all logs".into(),
+        at: Utc.with_ymd_and_hms(2026, 12, 3, 3, 0, 0).unwrap(),
+        window_s: 60,
+        total: 1000,
+        counts: BTreeMap::new(),
+        share_5xx,
+        spike_active,
+    };
+    let cases = [
+        // A spike against a near-zero baseline is a spike even under 5%.
+        (window(0.03, Some(true)), EvidenceStatus::Fail),
+        // 6% that the detector calls the usual level is a warning, not a failure.
+        (window(0.06, Some(false)), EvidenceStatus::Warn),
+        (window(0.001, Some(false)), EvidenceStatus::Ok),
+        // Without the detector's word, the share thresholds decide.
+        (window(0.06, None), EvidenceStatus::Fail),
+    ];
+    for (figures, want) in cases {
+        let got = live_evidence(
+            &CheckBinding::Logs5xx,
+            None,
+            std::slice::from_ref(&figures),
+            None,
+        );
+        assert_eq!(got.status, want, "{figures:?}");
+    }
 }

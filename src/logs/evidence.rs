@@ -60,5 +60,6 @@ pub fn log_figures(update: &LogUpdate, now: DateTime<Utc>) -> Vec<LogEvidence> {
         total: window.requests,
         counts,
         share_5xx: window.server_error_share,
+        spike_active: Some(update.histogram.spike_active),
     }]
 }

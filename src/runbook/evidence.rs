@@ -95,9 +95,13 @@ pub fn live_evidence(
             let lines = logs
                 .iter()
                 .map(|window| {
-                    let status = if window.total < settings.spike_min_requests {
+                    let status = if window.spike_active == Some(true) {
+                        EvidenceStatus::Fail
+                    } else if window.total < settings.spike_min_requests {
                         EvidenceStatus::Unknown
-                    } else if window.share_5xx >= settings.spike_start_share {
+                    } else if window.spike_active.is_none()
+                        && window.share_5xx >= settings.spike_start_share
+                    {
                         EvidenceStatus::Fail
                     } else if window.share_5xx >= settings.spike_end_share {
                         EvidenceStatus::Warn

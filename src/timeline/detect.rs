@@ -35,6 +35,10 @@ pub struct LogEvidence {
     pub counts: BTreeMap<String, u64>,
     /// Share of 5xx responses in the window, 0.0 to 1.0.
     pub share_5xx: f64,
+    /// Whether the log module's spike detector (absolute and relative thresholds) says a spike
+    /// is on; when known it decides, so the runbook's evidence and the histogram agree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spike_active: Option<bool>,
 }
 
 /// Thresholds of the detectors.
