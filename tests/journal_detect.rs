@@ -1,14 +1,12 @@
 //! Detectors, table-driven: sequences of probe reports, dependency verdicts and log windows,
 //! and the automatic timeline entries each step must produce.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, TimeZone as _, Utc};
 use warroom::probe::model::{
     AddressHops, AddressReport, DependencyKind, DependencyReport, Finding, FindingCode, HopReport,
     HopStatus, RoundReport, TargetHops, TargetReport, Verdict,
 };
-use warroom::timeline::detect::{Detector, DetectorSettings, LogEvidence};
+use warroom::timeline::detect::{Detector, DetectorSettings};
 use warroom::timeline::{Actor, Entry, EntryKind};
 
 fn at(seconds: i64) -> DateTime<Utc> {
@@ -255,57 +253,6 @@ fn dependency_changes_become_entries() {
                 (Some(text), Some(want)) if text.starts_with(want) => {}
                 (got, want) => panic!("{name} at {seconds}s: got {got:?}, want {want:?}"),
             }
-        }
-    }
-}
-
-fn window(seconds: i64, total: u64, share: f64) -> LogEvidence {
-    let errors = (total as f64 * share).round() as u64;
-    LogEvidence {
-        source: "access.log".into(),
-        at: at(seconds),
-        window_s: 60,
-        total,
-        counts: BTreeMap::from([
-            ("2xx".to_owned(), total - errors),
-            ("5xx".to_owned(), errors),
-        ]),
-        share_5xx: share,
-        spike_active: None,
-    }
-}
-
-#[test]
-fn log_spikes_start_and_end_with_hysteresis() {
-    let steps: [(i64, u64, f64, Option<&str>); 6] = [
-        (0, 100, 0.01, None),
-        (60, 5, 1.0, None),
-        (
-            120,
-            1200,
-            0.42,
-            Some("5xx spike started in access.log: 42.0% of 1200 requests in 60s"),
-        ),
-        (180, 1000, 0.04, None),
-        (
-            600,
-            1100,
-            0.005,
-            Some("5xx spike ended in access.log: 0.5% of 1100 requests in 60s"),
-        ),
-        (660, 1100, 0.01, None),
-    ];
-    let mut detector = detector();
-    for (seconds, total, share, expected) in steps {
-        let got = detector.observe_logs(&window(seconds, total, share));
-        assert_eq!(
-            got.as_ref().map(|e| e.text.as_str()),
-            expected,
-            "at {seconds}s"
-        );
-        if let Some(entry) = got {
-            assert_eq!(entry.kind, EntryKind::Log);
-            assert_eq!(entry.evidence.as_ref().expect("evidence")["total"], total);
         }
     }
 }

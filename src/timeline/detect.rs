@@ -1,8 +1,9 @@
 //! Detectors: probe reports and log figures in, automatic timeline entries out.
 //!
 //! A hop that starts failing (with its code and message) or recovers (with how long it was
-//! down), a dependency that changes state, a 5xx spike that starts or ends, a log source that
-//! fails: each becomes one entry written as the `warroom` actor. A [`Detector`] remembers the
+//! down), a dependency that changes state, a log source that fails: each becomes one entry
+//! written as the `warroom` actor. (5xx spikes are decided and worded by the log module's own
+//! detector, `crate::logs::evidence`, so the histogram and the timeline never disagree.) A [`Detector`] remembers the
 //! last state per hop, dependency and log source, and only reports transitions. Flapping is
 //! summarised: at most two entries about one thing (a failure and its recovery) per quiet
 //! period; further transitions within it are counted, not written, and one entry with the
@@ -47,12 +48,12 @@ pub struct DetectorSettings {
     /// After an entry about something, further changes of it within this period are counted
     /// and summarised instead of written one by one.
     pub flap_quiet: Duration,
-    /// A spike starts when the 5xx share reaches this...
+    /// For the `logs:5xx` runbook evidence when the log module has not said whether a spike
+    /// is on: the share counts as a failure from this...
     pub spike_start_share: f64,
-    /// ...and ends when it falls below this (lower, so that a share hovering at the threshold
-    /// does not start and end a spike every window).
+    /// ...and as a warning from this.
     pub spike_end_share: f64,
-    /// Windows with fewer requests say nothing about a spike either way.
+    /// Windows with fewer requests say nothing either way.
     pub spike_min_requests: u64,
 }
 
@@ -208,7 +209,6 @@ pub struct Detector {
     actor: Actor,
     hops: HashMap<(String, HopId), HopTrack>,
     dependencies: HashMap<String, Tracked<Verdict>>,
-    spikes: HashMap<String, Tracked<bool>>,
     failed_sources: HashMap<String, String>,
 }
 
@@ -269,7 +269,6 @@ impl Detector {
             actor,
             hops: HashMap::new(),
             dependencies: HashMap::new(),
-            spikes: HashMap::new(),
             failed_sources: HashMap::new(),
         }
     }
@@ -361,45 +360,6 @@ impl Detector {
             self.entry(now, EntryKind::Probe, text)
                 .with_target(report.name.clone())
                 .with_hop(format!("dep:{}", report.name))
-                .with_evidence(evidence),
-        )
-    }
-
-    /// An entry when a 5xx spike starts or ends in a log source.
-    pub fn observe_logs(&mut self, figures: &LogEvidence) -> Option<Entry> {
-        let settings = self.settings;
-        if figures.total < settings.spike_min_requests {
-            return None;
-        }
-        let track = self.spikes.entry(figures.source.clone()).or_default();
-        let spiking = track.state.unwrap_or(false);
-        let now_spiking = if spiking {
-            figures.share_5xx >= settings.spike_end_share
-        } else {
-            figures.share_5xx >= settings.spike_start_share
-        };
-        track.state = Some(now_spiking);
-        let flaps = if now_spiking == spiking {
-            track.debounce.summary_due(figures.at, settings.flap_quiet)
-        } else {
-            track.debounce.transition(figures.at, settings.flap_quiet)
-        }?;
-        let what = if now_spiking { "started" } else { "ended" };
-        let text = format!(
-            "5xx spike {what} in {}: {:.1}% of {} requests in {}s{}",
-            figures.source,
-            figures.share_5xx * 100.0,
-            figures.total,
-            figures.window_s,
-            flap_note(flaps, settings.flap_quiet)
-        );
-        let mut evidence = serde_json::to_value(figures).unwrap_or_default();
-        if let Some(map) = evidence.as_object_mut() {
-            map.insert("flaps".into(), flaps.into());
-        }
-        Some(
-            self.entry(figures.at, EntryKind::Log, text)
-                .with_hop(format!("logs:{}", figures.source))
                 .with_evidence(evidence),
         )
     }
