@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::pane_block;
+use super::{pane_block, truncate_to};
 use crate::probe::model::{HopId, HopStatus, Verdict};
 use crate::text::inert;
 use crate::tui::path_state::{PathState, RowRef, TargetView};
@@ -281,7 +281,7 @@ fn scroll_to_show(line: usize, height: usize) -> usize {
 }
 
 fn pad(text: &str, width: usize) -> String {
-    let text = truncate(text, width.saturating_sub(1));
+    let text = truncate_to(text, width.saturating_sub(1));
     let used = text.width();
     format!("{text}{}", " ".repeat(width.saturating_sub(used)))
 }
@@ -311,25 +311,10 @@ fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
     } else if lines.len() == max_lines {
         // Words were left over: mark the cut on the last line.
         if let Some(last) = lines.last_mut() {
-            *last = truncate(&format!("{last} …"), width);
+            *last = truncate_to(&format!("{last} …"), width);
         }
     }
-    lines.into_iter().map(|l| truncate(&l, width)).collect()
-}
-
-fn truncate(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_owned();
-    }
-    let mut out = String::new();
-    for c in text.chars() {
-        if out.width() + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) + 1 > width {
-            break;
-        }
-        out.push(c);
-    }
-    out.push('…');
-    out
+    lines.into_iter().map(|l| truncate_to(&l, width)).collect()
 }
 
 #[cfg(test)]
@@ -361,7 +346,7 @@ mod tests {
 
     #[test]
     fn truncation_respects_wide_characters() {
-        assert_eq!(truncate("漢字漢字", 5), "漢字…");
+        assert_eq!(truncate_to("漢字漢字", 5), "漢字…");
         assert_eq!(pad("abc", 5), "abc  ");
     }
 
