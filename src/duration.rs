@@ -69,6 +69,18 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
+/// A measured time in milliseconds in at most five characters, keeping sub-millisecond
+/// precision where it matters on loopback: `0.3ms`, `12ms`, `850ms`, `4.2s`, `12s`.
+#[must_use]
+pub fn format_ms(ms: f64) -> String {
+    match ms {
+        m if m < 10.0 => format!("{m:.1}ms"),
+        m if m < 1000.0 => format!("{m:.0}ms"),
+        m if m < 10_000.0 => format!("{:.1}s", m / 1000.0),
+        m => format!("{:.0}s", m / 1000.0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::cli::CheckArgs;
 use crate::commands::Outcome;
 use crate::config;
-use crate::duration::format_duration;
+use crate::duration::format_ms;
 use crate::probe::Prober;
 use crate::probe::model::{
     AddressReport, DependencyReport, HopReport, Overall, RoundReport, TargetReport,
@@ -138,10 +138,7 @@ fn address_lines(out: &mut String, address: &AddressReport) {
 }
 
 fn hop_line(out: &mut String, indent: &str, id: &str, hop: &HopReport) {
-    let ms = hop
-        .ms
-        .map(|ms| format_duration(std::time::Duration::from_secs_f64(ms / 1000.0)))
-        .unwrap_or_default();
+    let ms = hop.ms.map(format_ms).unwrap_or_default();
     let reason = match hop.findings.as_slice() {
         [] => String::new(),
         findings => findings

@@ -16,6 +16,7 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::{pane_block, truncate_to};
+use crate::duration::format_ms;
 use crate::probe::model::{HopId, HopStatus, Verdict};
 use crate::text::inert;
 use crate::tui::path_state::{PathState, RowRef, TargetView};
@@ -257,20 +258,9 @@ pub fn cell_text(status: HopStatus, ms: Option<f64>) -> String {
         (HopStatus::Blocked | HopStatus::Skipped | HopStatus::Pending, _) | (_, None) => {
             String::new()
         }
-        (_, Some(ms)) => format!(" {}", compact_ms(ms)),
+        (_, Some(ms)) => format!(" {}", format_ms(ms)),
     };
     format!("{} {}{}", status.glyph(), status.word(), time)
-}
-
-/// Milliseconds in at most five characters: `0.3ms`, `12ms`, `850ms`, `4.2s`, `12s`.
-#[must_use]
-pub fn compact_ms(ms: f64) -> String {
-    match ms {
-        m if m < 10.0 => format!("{m:.1}ms"),
-        m if m < 1000.0 => format!("{m:.0}ms"),
-        m if m < 10_000.0 => format!("{:.1}s", m / 1000.0),
-        m => format!("{:.0}s", m / 1000.0),
-    }
 }
 
 fn scroll_to_show(line: usize, height: usize) -> usize {
