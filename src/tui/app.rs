@@ -102,6 +102,9 @@ pub struct App {
     pub can_notify: bool,
     /// Why the dashboard is stopping, shown on stderr after the terminal is restored.
     pub shutdown_reason: Option<String>,
+    /// The latest report of every target and dependency as one round, the input of the
+    /// checklist's live evidence. Rebuilt when a report arrives, so frames only borrow it.
+    round: RoundReport,
 }
 
 type Outcome = (bool, Vec<Effect>);
@@ -140,6 +143,11 @@ impl App {
             can_reconcile: false,
             can_notify: false,
             shutdown_reason: None,
+            round: RoundReport {
+                generated_at: now,
+                targets: Vec::new(),
+                dependencies: Vec::new(),
+            },
         }
     }
 
@@ -151,11 +159,13 @@ impl App {
             AppEvent::Probe(report) => {
                 let entries = self.incident.detector.observe_target(&report);
                 self.path.apply_report(*report);
+                self.refresh_round();
                 (true, self.record_all(entries))
             }
             AppEvent::Dependency(report) => {
                 let entry = self.incident.detector.observe_dependency(&report, self.now);
                 self.path.apply_dependency(report);
+                self.refresh_round();
                 (true, self.record_all(entry.into_iter().collect()))
             }
             AppEvent::Logs(update) => self.on_logs(*update),
@@ -361,7 +371,7 @@ impl App {
                     return REDRAW();
                 }
                 let reason = (!text.is_empty()).then_some(text);
-                match self.incident.step_entry(now, state, reason, &self.round()) {
+                match self.incident.step_entry(now, state, reason, &self.round) {
                     Some(entry) => self.record(entry),
                     None => NOTHING(),
                 }
@@ -611,10 +621,7 @@ impl App {
     }
 
     fn step_to(&mut self, state: StepState) -> Outcome {
-        match self
-            .incident
-            .step_entry(self.now, state, None, &self.round())
-        {
+        match self.incident.step_entry(self.now, state, None, &self.round) {
             Some(entry) => self.record(entry),
             None => NOTHING(),
         }
@@ -651,8 +658,12 @@ impl App {
 
     /// The latest round as one report, for evidence of bound steps.
     #[must_use]
-    pub fn round(&self) -> RoundReport {
-        RoundReport {
+    pub fn round(&self) -> &RoundReport {
+        &self.round
+    }
+
+    fn refresh_round(&mut self) {
+        self.round = RoundReport {
             generated_at: self.now,
             targets: self
                 .path
@@ -661,7 +672,7 @@ impl App {
                 .filter_map(|t| t.report.clone())
                 .collect(),
             dependencies: self.path.dependencies.clone(),
-        }
+        };
     }
 
     /// Time since the incident started: the impact milestone, else the journal's first entry,

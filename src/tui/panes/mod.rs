@@ -53,7 +53,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
             (PaneId::Histogram, Some(logs)) => histogram::render(frame, rect, logs, theme, focused),
             (PaneId::Logs | PaneId::Histogram, None) => {}
             (PaneId::Checklist, _) => {
-                checklist::render(frame, rect, &app.incident, &round, theme, focused);
+                checklist::render(frame, rect, &app.incident, round, theme, focused);
             }
             (PaneId::Timeline, _) => timeline::render(frame, rect, &app.incident, theme, focused),
         }
