@@ -16,4 +16,5 @@ pub mod reconcile;
 pub mod runbook;
 pub mod text;
 pub mod timeline;
+pub mod trust;
 pub mod tui;

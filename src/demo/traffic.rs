@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
-use rustls::ClientConfig;
 use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
@@ -39,20 +38,13 @@ pub async fn run(
     speed: f64,
     rng_seed: u64,
 ) {
-    let mut roots = rustls::RootCertStore::empty();
-    if roots.add(root).is_err() {
-        tracing::error!(
-            "demo traffic: the lab root certificate was rejected; no traffic will be sent"
-        );
-        return;
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let Ok(builder) =
-        ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions()
-    else {
-        return;
+    let config = match crate::trust::client_config(&[root]) {
+        Ok(config) => config,
+        Err(err) => {
+            tracing::error!(%err, "demo traffic: no TLS client; no traffic will be sent");
+            return;
+        }
     };
-    let config = builder.with_root_certificates(roots).with_no_client_auth();
     let connector = TlsConnector::from(Arc::new(config));
     let mut rng = StdRng::seed_from_u64(rng_seed);
     let pause = Duration::from_secs_f64(1.0 / (REQUESTS_PER_SECOND * speed.max(0.01)));

@@ -13,7 +13,6 @@
 //! `HTTP_UNEXPECTED_STATUS` as a warning, because it says nothing about the provider either way.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -29,19 +28,8 @@ use crate::text::{inert, inert_bytes};
 /// The HTTP client for health checks and status pages: ring-backed rustls with the public roots
 /// and the configured ones, no proxy from the environment, redirects not followed.
 pub(crate) fn client(settings: &ProbeSettings) -> Result<reqwest::Client, ProbeSetupError> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    for root in &settings.extra_roots {
-        roots
-            .add(root.clone())
-            .map_err(|err| ProbeSetupError::Tls(format!("an extra root is unusable: {err}")))?;
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|err| ProbeSetupError::Tls(err.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let tls = crate::trust::client_config(&settings.extra_roots)
+        .map_err(|err| ProbeSetupError::Tls(format!("an extra root is unusable: {err}")))?;
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .no_proxy()

@@ -7,7 +7,6 @@
 //! the journal says what was sent, what failed and what will be retried. Failed posts are
 //! retried with exponential backoff, in order, up to a limit.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -152,15 +151,7 @@ impl Notifier {
 }
 
 fn http_client(timeout: Duration) -> Result<reqwest::Client, NotifyError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| NotifyError::Client(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let tls = crate::trust::client_config(&[]).map_err(|e| NotifyError::Client(e.to_string()))?;
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .timeout(timeout)
